@@ -1,0 +1,37 @@
+"""The access policy: who may see or change what, decided in one place per object kind.
+
+Selectors call these functions and nothing else decides access. A visibility rule is a queryset
+filter, so the same rule serves a single object (`..._get_for_user`) and a list. A refused access
+answers 404, so a person cannot learn that an object they may not see exists, and is audited.
+"""
+
+from typing import NoReturn
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from portal.models import AuditAction, Insurer, Role, User
+from portal.services import audit_event_record
+
+
+def refuse(*, user: User, object_type: str, object_id: object, reason: str) -> NoReturn:
+    """Record a refused access and answer 'not found'."""
+    audit_event_record(
+        action=AuditAction.ACCESS_REFUSED,
+        actor=user,
+        object_type=object_type,
+        object_id=str(object_id),
+        detail={"reason": reason},
+    )
+    raise Http404
+
+
+def insurers_visible_to(user: User) -> QuerySet[Insurer]:
+    """Insurer staff see their own insurer; administrators see every insurer."""
+    if not user.is_authenticated or not user.is_active:
+        return Insurer.objects.none()
+    if user.role == Role.ADMINISTRATOR:
+        return Insurer.objects.all()
+    if user.is_insurer_staff:
+        return Insurer.objects.filter(pk=user.insurer_id)
+    return Insurer.objects.none()

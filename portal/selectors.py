@@ -1,0 +1,39 @@
+"""Reads for the portal app; each object kind has one door, and the access check is behind it."""
+
+import uuid
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from portal import access
+from portal.models import AuditAction, Coverage, Insurer, User
+from portal.services import audit_event_record
+
+
+def insurer_get_for_user(*, user: User, insurer_id: uuid.UUID) -> Insurer:
+    """Return the insurer if `user` may see it (audited), else raise Http404 (audited)."""
+    today = timezone.localdate()
+    insurer = (
+        access.insurers_visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "coverages",
+                queryset=Coverage.objects.on(today).select_related("provider"),
+                to_attr="current_coverages",
+            ),
+            Prefetch("staff", queryset=User.objects.filter(is_active=True).order_by("full_name")),
+        )
+        .filter(pk=insurer_id)
+        .first()
+    )
+    if insurer is None:
+        access.refuse(
+            user=user, object_type="portal.insurer", object_id=insurer_id, reason="not visible"
+        )
+    audit_event_record(action=AuditAction.VIEW, actor=user, obj=insurer)
+    return insurer
+
+
+def insurer_list_for_user(*, user: User) -> QuerySet[Insurer]:
+    """Insurers `user` may see, by name."""
+    return access.insurers_visible_to(user).order_by("name")

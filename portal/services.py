@@ -1,0 +1,35 @@
+"""Writes for the portal app: the audit log."""
+
+from django.db import models
+
+from portal.models import AuditAction, AuditEvent, User
+from portal.request_context import RequestOrigin, current_origin
+
+
+def audit_event_record(
+    *,
+    action: AuditAction,
+    actor: User | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict | None = None,
+    origin: RequestOrigin | None = None,
+) -> AuditEvent:
+    """Append one audit row; the origin defaults to the current request's IP and user agent.
+
+    `detail` holds identifiers and reasons only, never health details.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    origin = origin or current_origin()
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+        detail=detail or {},
+    )
