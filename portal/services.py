@@ -1,8 +1,10 @@
-"""Writes for the portal app: the audit log."""
+"""Writes for the portal app: the audit log and account changes made by administrators."""
 
-from django.db import models
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from portal.models import AuditAction, AuditEvent, User
+from portal.models import AuditAction, AuditEvent, Role, User
 from portal.request_context import RequestOrigin, current_origin
 
 
@@ -33,3 +35,20 @@ def audit_event_record(
         user_agent=origin.user_agent,
         detail=detail or {},
     )
+
+
+def advocates_verify(*, advocates: QuerySet[User], verified_by: User) -> int:
+    """Mark unverified advocates among `advocates` as verified, auditing each; returns the count."""
+    to_verify = list(advocates.filter(role=Role.ADVOCATE, advocate_verified_at__isnull=True))
+    now = timezone.now()
+    with transaction.atomic():
+        for advocate in to_verify:
+            advocate.advocate_verified_at = now
+            advocate.save(update_fields=["advocate_verified_at"])
+            audit_event_record(
+                action=AuditAction.CHANGE,
+                actor=verified_by,
+                obj=advocate,
+                detail={"change": "advocate verified"},
+            )
+    return len(to_verify)

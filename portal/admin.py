@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import AuditEvent, Coverage, Insurer, Provider, User
+from portal.services import advocates_verify
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "role", "insurer", "is_active", "advocate_verified_at"]
+    list_filter = ["role", "insurer", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name", "role", "insurer", "advocate_verified_at"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["email", "full_name", "role", "insurer", "password1", "password2"]}),
+    ]
+    actions = ["verify_advocates"]
+
+    @admin.action(description=_("Verify the selected advocates"))
+    def verify_advocates(self, request, queryset):
+        count = advocates_verify(advocates=queryset, verified_by=request.user)
+        self.message_user(request, _("%(count)d advocate(s) verified.") % {"count": count})
+
+
+class CoverageInline(admin.TabularInline):
+    model = Coverage
+    extra = 0
+
+
+@admin.register(Insurer)
+class InsurerAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_email", "is_active"]
+    search_fields = ["name"]
+    inlines = [CoverageInline]
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "is_active"]
+    list_filter = ["region", "is_active"]
+    search_fields = ["name", "region"]
+    inlines = [CoverageInline]
+
+
+@admin.register(Coverage)
+class CoverageAdmin(admin.ModelAdmin):
+    list_display = ["provider", "insurer", "starts_on", "ends_on"]
+    list_filter = ["insurer"]
+    autocomplete_fields = ["provider", "insurer"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: administrators may read the audit log; nobody may add, change or delete it."""
+
+    list_display = ["occurred_at", "action", "actor", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor__email"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

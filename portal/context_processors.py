@@ -1,0 +1,27 @@
+"""Template context shared by every page: the role-aware navigation."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [NavItem(_("Dashboard"), reverse("dashboard"))]
+    if user.is_insurer_staff and user.insurer_id:
+        items.append(NavItem(_("My insurer"), reverse("insurer_detail", args=[user.insurer_id])))
+    if user.role == Role.ADMINISTRATOR:
+        items.append(NavItem(_("Administration"), reverse("admin:index")))
+    items.append(NavItem(_("Account security"), reverse("mfa_index")))
+    return {"nav_items": items}

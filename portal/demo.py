@@ -1,0 +1,94 @@
+"""The demo data `make run` seeds: organisations and one account per role, idempotently."""
+
+import datetime
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Coverage, Insurer, Provider, Role, User
+from triage.models import Team
+
+# Shown in the README. The seed refuses to run unless DEBUG is on, so these never reach production.
+DEMO_PASSWORD = "demo-portal-2026"
+# Base32 TOTP secret for the demo staff accounts: add it to any authenticator app, or print the
+# current code with `make totp`. Production staff enrol their own secrets.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    role: Role
+    insurer: str | None = None
+
+
+NORTHSHIRE = "Northshire Medical Mutual"
+CASTLE = "Castle Healthcare Indemnity"
+
+DEMO_ACCOUNTS = [
+    DemoAccount("patient@example.com", "Pat Jones", Role.PATIENT),
+    DemoAccount("advocate@example.com", "Alex Morgan", Role.ADVOCATE),
+    DemoAccount("adjuster@example.com", "Asha Patel", Role.ADJUSTER, NORTHSHIRE),
+    DemoAccount("lead@example.com", "Lee Chen", Role.TRIAGE_LEAD, NORTHSHIRE),
+    DemoAccount("adjuster@castle.example.com", "Sam Okafor", Role.ADJUSTER, CASTLE),
+    DemoAccount("admin@example.com", "Ada Admin", Role.ADMINISTRATOR),
+]
+
+# (provider, region, insurer, coverage start)
+DEMO_PROVIDERS = [
+    ("St Mary's Hospital NHS Trust", "North West", NORTHSHIRE, datetime.date(2020, 1, 1)),
+    ("Riverside Clinic", "North West", NORTHSHIRE, datetime.date(2022, 4, 1)),
+    ("Harbour Dental Practice", "South West", CASTLE, datetime.date(2021, 6, 1)),
+    ("Hillview Maternity Unit", "Midlands", CASTLE, datetime.date(2019, 1, 1)),
+    ("Oakwood Community Surgery", "Midlands", None, None),
+]
+
+
+@transaction.atomic
+def seed_demo_data() -> list[DemoAccount]:
+    """Create or refresh the demo organisations and accounts; safe to run any number of times."""
+    insurers = {
+        name: Insurer.objects.get_or_create(name=name)[0] for name in (NORTHSHIRE, CASTLE)
+    }
+    for name, region, insurer_name, starts_on in DEMO_PROVIDERS:
+        provider, _ = Provider.objects.get_or_create(name=name, region=region)
+        if insurer_name:
+            Coverage.objects.get_or_create(
+                provider=provider, insurer=insurers[insurer_name], starts_on=starts_on
+            )
+    users = {account.email: _demo_user(account, insurers) for account in DEMO_ACCOUNTS}
+    users["advocate@example.com"].advocate_verified_at = (
+        users["advocate@example.com"].advocate_verified_at or timezone.now()
+    )
+    users["advocate@example.com"].save(update_fields=["advocate_verified_at"])
+    team, _ = Team.objects.get_or_create(insurer=insurers[NORTHSHIRE], name="General claims")
+    team.lead = users["lead@example.com"]
+    team.save(update_fields=["lead"])
+    team.members.add(users["adjuster@example.com"])
+    castle_team, _ = Team.objects.get_or_create(insurer=insurers[CASTLE], name="General claims")
+    castle_team.members.add(users["adjuster@castle.example.com"])
+    return DEMO_ACCOUNTS
+
+
+def _demo_user(account: DemoAccount, insurers: dict[str, Insurer]) -> User:
+    user = User.objects.filter(email=account.email).first() or User(email=account.email)
+    user.full_name = account.full_name
+    user.role = account.role
+    user.insurer = insurers[account.insurer] if account.insurer else None
+    user.is_staff = user.is_superuser = account.role == Role.ADMINISTRATOR
+    user.is_active = True
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=account.email, defaults={"verified": True, "primary": True}
+    )
+    if user.requires_mfa and not Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+admin.site.login = views.admin_login
+admin.site.site_header = "Claim portal administration"
+admin.site.site_title = "Claim portal admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("insurers/<uuid:insurer_id>/", views.insurer_detail, name="insurer_detail"),
+    path("health/", views.health_view, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,55 @@
+"""Pages of the portal app: the front page, the role-aware dashboard, an insurer, health."""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import health
+from portal.selectors import insurer_get_for_user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "portal/home.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, f"portal/dashboard_{request.user.role}.html")
+
+
+@login_required
+def insurer_detail(request: HttpRequest, insurer_id: uuid.UUID) -> HttpResponse:
+    insurer = insurer_get_for_user(user=request.user, insurer_id=insurer_id)
+    return render(request, "portal/insurer_detail.html", {"insurer": insurer})
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The admin signs in through the portal's own login, so MFA and rate limits apply."""
+    return redirect_to_login(request.GET.get("next") or request.get_full_path())
+
+
+@never_cache
+@require_GET
+def health_view(request: HttpRequest) -> JsonResponse:
+    results = health.run_checks()
+    healthy = all(result.ok for result in results.values())
+    body = {
+        "status": "ok" if healthy else "failing",
+        "checks": {
+            name: {"ok": result.ok, "detail": result.detail} for name, result in results.items()
+        },
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent after its page expired: explain and offer the way back, in plain words."""
+    return render(request, "403_csrf.html", status=403)
+
