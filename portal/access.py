@@ -8,6 +8,7 @@ answers 404, so a person cannot learn that an object they may not see exists, an
 from typing import NoReturn
 
 from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from portal.models import AuditAction, Insurer, Role, User
@@ -15,7 +16,18 @@ from portal.services import audit_event_record
 
 
 def refuse(*, user: User, object_type: str, object_id: object, reason: str) -> NoReturn:
-    """Record a refused access and answer 'not found'."""
+    """Record a refused access and answer 'not found', for objects the person may not know of."""
+    _audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
+    raise Http404
+
+
+def forbid(*, user: User, object_type: str, object_id: object = "", reason: str) -> NoReturn:
+    """Record a refused access and answer 'forbidden', where the object's existence is no secret."""
+    _audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
+    raise PermissionDenied
+
+
+def _audit_refusal(*, user: User, object_type: str, object_id: object, reason: str) -> None:
     audit_event_record(
         action=AuditAction.ACCESS_REFUSED,
         actor=user,
@@ -23,7 +35,11 @@ def refuse(*, user: User, object_type: str, object_id: object, reason: str) -> N
         object_id=str(object_id),
         detail={"reason": reason},
     )
-    raise Http404
+
+
+def may_use_admin_site(user: User) -> bool:
+    """Only active administrators use the admin site (MFA is enforced by middleware)."""
+    return user.is_authenticated and user.is_active and user.is_staff
 
 
 def insurers_visible_to(user: User) -> QuerySet[Insurer]:

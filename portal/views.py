@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal import health
+from portal import access, health
 from portal.selectors import insurer_get_for_user
 
 
@@ -32,6 +32,8 @@ def insurer_detail(request: HttpRequest, insurer_id: uuid.UUID) -> HttpResponse:
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """The admin signs in through the portal's own login, so MFA and rate limits apply."""
+    if request.user.is_authenticated and not access.may_use_admin_site(request.user):
+        access.forbid(user=request.user, object_type="admin_site", reason="not an administrator")
     return redirect_to_login(request.GET.get("next") or request.get_full_path())
 
 

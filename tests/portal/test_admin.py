@@ -1,0 +1,94 @@
+"""The admin: administrators read the audit log and manage organisations; nobody edits history."""
+
+import pytest
+from django.urls import reverse
+
+from portal.models import AuditAction, AuditEvent, Insurer, Role
+from portal.services import audit_event_record
+from tests.factories import AdministratorFactory, AdvocateFactory, TriageLeadFactory
+from tests.portal.test_selectors import _signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client():
+    return _signed_in(AdministratorFactory())
+
+
+def test_administrators_read_the_audit_log(admin_client):
+    event = audit_event_record(action=AuditAction.LOGIN_FAILED, detail={"login": "x@example.org"})
+
+    listing = admin_client.get(reverse("admin:portal_auditevent_changelist"))
+    detail = admin_client.get(reverse("admin:portal_auditevent_change", args=[event.pk]))
+
+    assert listing.status_code == 200
+    assert "Failed sign-in" in listing.content.decode()
+    assert detail.status_code == 200
+    assert 'name="_save"' not in detail.content.decode()
+
+
+def test_nobody_can_change_or_delete_audit_events_in_the_admin(admin_client):
+    event = audit_event_record(action=AuditAction.LOGIN_FAILED)
+
+    delete = admin_client.post(
+        reverse("admin:portal_auditevent_delete", args=[event.pk]), {"post": "yes"}
+    )
+    change = admin_client.post(
+        reverse("admin:portal_auditevent_change", args=[event.pk]), {"action": "login"}
+    )
+    add = admin_client.get(reverse("admin:portal_auditevent_add"))
+
+    assert delete.status_code == 403
+    assert change.status_code == 403
+    assert add.status_code == 403
+    event.refresh_from_db()
+    assert event.action == AuditAction.LOGIN_FAILED
+
+
+def test_administrators_manage_insurers(admin_client):
+    response = admin_client.post(
+        reverse("admin:portal_insurer_add"),
+        {
+            "name": "Harbour Mutual",
+            "contact_email": "claims@harbour.example",
+            "is_active": "on",
+            "coverages-TOTAL_FORMS": "0",
+            "coverages-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Insurer.objects.filter(name="Harbour Mutual").exists()
+
+
+def test_administrators_verify_advocates_with_an_audited_action(admin_client):
+    advocate = AdvocateFactory()
+
+    admin_client.post(
+        reverse("admin:portal_user_changelist"),
+        {"action": "verify_advocates", "_selected_action": [advocate.pk]},
+    )
+
+    advocate.refresh_from_db()
+    assert advocate.is_verified_advocate
+    assert AuditEvent.objects.filter(action=AuditAction.CHANGE, object_id=str(advocate.pk))
+
+
+def test_triage_leads_are_refused_the_admin_and_the_refusal_is_audited():
+    lead = TriageLeadFactory()
+    client = _signed_in(lead)
+
+    response = client.get(reverse("admin:index"), follow=True)
+
+    assert lead.role == Role.TRIAGE_LEAD
+    assert response.status_code == 403
+    assert "You cannot do that" in response.content.decode()
+    refused = AuditEvent.objects.get(action=AuditAction.ACCESS_REFUSED)
+    assert (refused.actor, refused.object_type) == (lead, "admin_site")
+
+
+def test_signed_out_visitors_to_the_admin_are_sent_to_the_portal_sign_in(client):
+    response = client.get(reverse("admin:index"), follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
