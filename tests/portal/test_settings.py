@@ -1,0 +1,54 @@
+"""Production settings come from the environment alone, and pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENVIRONMENT = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3Jx9vQm2Lr8Tz5Wb7Nc4Hd6Fg1Sy0Pa-production-only-secret-value-xyz",
+    "ALLOWED_HOSTS": "claims.example.org",
+    "HTTPS": "true",
+    "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
+    "S3_ENDPOINT_URL": "",
+    "S3_BUCKET": "claims-documents",
+}
+
+
+def _manage(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(extra_env or {})}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_with_a_production_environment():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING",
+                     extra_env=PRODUCTION_ENVIRONMENT)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_without_https():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        extra_env={**PRODUCTION_ENVIRONMENT, "HTTPS": "false"},
+    )
+
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
+
+
+def test_migrations_match_the_models():
+    result = _manage("makemigrations", "--check", "--dry-run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
