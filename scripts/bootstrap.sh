@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Prepare this machine for the portal: the system packages it needs and the project's .venv.
+#
+#   scripts/bootstrap.sh [runtime|dev]     (default: runtime)
+#
+# runtime: clamd + requirements/local.txt (Django, Celery, the embedded S3 server).
+# dev:     also Chromium for the browser tests + requirements/dev.txt (pytest, Playwright, ruff).
+#
+# Safe to re-run; when everything is already there it only checks and returns in about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-runtime}
+case $mode in
+runtime) requirements=(requirements/base.txt requirements/local.txt) ;;
+dev) requirements=(requirements/base.txt requirements/local.txt requirements/dev.txt) ;;
+*)
+    echo "usage: $0 [runtime|dev]" >&2
+    exit 2
+    ;;
+esac
+
+# apt-get needs root; a developer's own account goes through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Something (a system service, or ours from scripts/services.sh) already answers on the Redis port?
+redis_answers() {
+    if command -v redis-cli >/dev/null; then
+        [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]
+    else
+        (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null
+    fi
+}
+
+# --- system packages: decided by the binaries we run, so the common case costs no apt call ---
+missing=()
+[ -x /usr/sbin/clamd ] || missing+=(clamav-daemon)
+# Playwright's own browser download cannot work here; the browser tests drive Debian's Chromium.
+# Of its recommended packages only the fonts matter headless (the rest are desktop services).
+[ "$mode" = dev ] && [ ! -x /usr/bin/chromium ] && missing+=(chromium fonts-liberation)
+# The broker/cache: only when neither a running server nor the binary is present.
+redis_answers || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Python environment ---
+[ -x .venv/bin/python ] || python3 -m venv .venv
+
+# The stamp records a successful install; it is stale once any requirements file it covers changes.
+# A dev install is a superset of runtime, so its stamp satisfies runtime too.
+up_to_date() {
+    local stamp=.venv/.installed-$1 req
+    [ -f "$stamp" ] || return 1
+    for req in "${requirements[@]}"; do
+        [ "$stamp" -nt "$req" ] || return 1
+    done
+}
+
+if up_to_date "$mode" || { [ "$mode" = runtime ] && up_to_date dev; }; then
+    echo "bootstrap: .venv up to date ($mode)"
+else
+    echo "bootstrap: installing ${requirements[-1]} into .venv"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -r "${requirements[-1]}"
+    touch ".venv/.installed-$mode"
+fi
