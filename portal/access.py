@@ -7,8 +7,8 @@ answers 404, so a person cannot learn that an object they may not see exists, an
 
 from typing import NoReturn
 
-from django.db.models import QuerySet
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from portal.models import AuditAction, Insurer, Role, User

@@ -13,10 +13,10 @@ from portal.models import Coverage, Insurer, Provider, Role, User
 from triage.models import Team
 
 # Shown in the README. The seed refuses to run unless DEBUG is on, so these never reach production.
-DEMO_PASSWORD = "demo-portal-2026"
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - published on purpose, DEBUG only
 # Base32 TOTP secret for the demo staff accounts: add it to any authenticator app, or print the
 # current code with `make totp`. Production staff enrol their own secrets.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - as above
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ DEMO_PROVIDERS = [
 @transaction.atomic
 def seed_demo_data() -> list[DemoAccount]:
     """Create or refresh the demo organisations and accounts; safe to run any number of times."""
-    insurers = {
-        name: Insurer.objects.get_or_create(name=name)[0] for name in (NORTHSHIRE, CASTLE)
-    }
+    insurers = {name: Insurer.objects.get_or_create(name=name)[0] for name in (NORTHSHIRE, CASTLE)}
     for name, region, insurer_name, starts_on in DEMO_PROVIDERS:
         provider, _ = Provider.objects.get_or_create(name=name, region=region)
         if insurer_name:
@@ -87,8 +85,9 @@ def _demo_user(account: DemoAccount, insurers: dict[str, Insurer]) -> User:
     EmailAddress.objects.update_or_create(
         user=user, email=account.email, defaults={"verified": True, "primary": True}
     )
-    if user.requires_mfa and not Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists():
+    if (
+        user.requires_mfa
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
         TOTP.activate(user, DEMO_TOTP_SECRET)
     return user

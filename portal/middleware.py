@@ -63,7 +63,9 @@ class SessionTimeoutMiddleware:
     def _sign_out(request, reason: str):
         request.portal_logout_reason = reason
         logout(request)
-        messages.info(request, _("You were signed out to protect your account. Please sign in again."))
+        messages.info(
+            request, _("You were signed out to protect your account. Please sign in again.")
+        )
         return redirect_to_login(request.get_full_path())
 
 
@@ -89,8 +91,10 @@ class StaffMfaRequiredMiddleware:
             )
             messages.warning(
                 request,
-                _("Your role requires two-factor authentication. Set up an authenticator app "
-                  "to continue."),
+                _(
+                    "Your role requires two-factor authentication. Set up an authenticator app "
+                    "to continue."
+                ),
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -18,10 +18,12 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
+# Tuples, not sets: the check constraint below is built from INSURER_ROLES, and a set's order
+# changes between processes, which would make the migration autodetector see a new constraint.
 #: Roles that work for an insurer and must belong to exactly one.
-INSURER_ROLES = frozenset({Role.ADJUSTER, Role.TRIAGE_LEAD})
+INSURER_ROLES = (Role.ADJUSTER, Role.TRIAGE_LEAD)
 #: Roles that must enrol in multi-factor authentication before reaching any case or admin page.
-MFA_REQUIRED_ROLES = frozenset({Role.ADJUSTER, Role.TRIAGE_LEAD, Role.ADMINISTRATOR})
+MFA_REQUIRED_ROLES = (Role.ADJUSTER, Role.TRIAGE_LEAD, Role.ADMINISTRATOR)
 #: Roles open to self-service sign-up.
 SIGNUP_ROLES = (Role.PATIENT, Role.ADVOCATE)
 
@@ -210,8 +212,10 @@ class Coverage(models.Model):
             overlapping = overlapping.filter(starts_on__lte=self.ends_on)
         if overlapping.exists():
             raise ValidationError(
-                _("This provider already has coverage for part of these dates; a claim must "
-                  "map to exactly one insurer. Shorten or end the other coverage first.")
+                _(
+                    "This provider already has coverage for part of these dates; a claim must "
+                    "map to exactly one insurer. Shorten or end the other coverage first."
+                )
             )
 
 

@@ -13,7 +13,8 @@ class RequestOrigin:
     user_agent: str = ""
 
 
-_origin: ContextVar[RequestOrigin] = ContextVar("request_origin", default=RequestOrigin())
+NO_REQUEST = RequestOrigin()
+_origin: ContextVar[RequestOrigin | None] = ContextVar("request_origin", default=None)
 
 
 def origin_from_meta(meta: dict) -> RequestOrigin:
@@ -25,7 +26,7 @@ def origin_from_meta(meta: dict) -> RequestOrigin:
 
 
 def current_origin() -> RequestOrigin:
-    return _origin.get()
+    return _origin.get() or NO_REQUEST
 
 
 def set_origin(origin: RequestOrigin):

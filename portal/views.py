@@ -54,4 +54,3 @@ def health_view(request: HttpRequest) -> JsonResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent after its page expired: explain and offer the way back, in plain words."""
     return render(request, "403_csrf.html", status=403)
-

@@ -19,19 +19,19 @@ CHROMIUM_FLAGS = [
 # WCAG 2.2 AA, as axe-core tags it.
 WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# synchronous, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module; its event loop ends with the module."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"Chromium is not installed at {CHROMIUM}. Install Debian's package: "
             "apt-get install chromium (make test does this for you)."
         )
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread while the browser lives;
+    # the tests' own ORM calls are synchronous, which Django refuses under a running loop.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()

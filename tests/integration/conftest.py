@@ -40,9 +40,26 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     hostname = f"test-worker-{os.getpid()}@localhost"
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-             "-Q", "default,scan,notify", "--hostname", hostname, "--loglevel", "INFO"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool",
+                "solo",
+                "-Q",
+                "default,scan,notify",
+                "--hostname",
+                hostname,
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_ready(worker, hostname, log_path)

@@ -50,9 +50,12 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_orm():
 def test_the_database_itself_refuses_to_rewrite_the_audit_log(statement):
     audit_event_record(action=AuditAction.LOGIN_FAILED)
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).count() == 1
 
 

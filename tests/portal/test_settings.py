@@ -20,6 +20,7 @@ PRODUCTION_ENVIRONMENT = {
 
 def _manage(*args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, **(extra_env or {})}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests, never in production
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO_ROOT,
@@ -31,8 +32,9 @@ def _manage(*args: str, extra_env: dict | None = None) -> subprocess.CompletedPr
 
 
 def test_deploy_check_is_clean_with_a_production_environment():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     extra_env=PRODUCTION_ENVIRONMENT)
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", extra_env=PRODUCTION_ENVIRONMENT
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -40,7 +42,10 @@ def test_deploy_check_is_clean_with_a_production_environment():
 
 def test_deploy_check_warns_without_https():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         extra_env={**PRODUCTION_ENVIRONMENT, "HTTPS": "false"},
     )
 

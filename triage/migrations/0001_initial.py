@@ -6,29 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('insurer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='portal.insurer', verbose_name='insurer')),
-                ('lead', models.ForeignKey(blank=True, limit_choices_to={'role': 'triage_lead'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_teams', to=settings.AUTH_USER_MODEL, verbose_name='triage lead')),
-                ('members', models.ManyToManyField(blank=True, limit_choices_to={'role': 'adjuster'}, related_name='teams', to=settings.AUTH_USER_MODEL, verbose_name='adjusters')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "insurer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teams",
+                        to="portal.insurer",
+                        verbose_name="insurer",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"role": "triage_lead"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_teams",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="triage lead",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        limit_choices_to={"role": "adjuster"},
+                        related_name="teams",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="adjusters",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team',
-                'verbose_name_plural': 'teams',
-                'ordering': ['insurer__name', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('insurer', 'name'), name='team_unique_name_per_insurer')],
+                "verbose_name": "team",
+                "verbose_name_plural": "teams",
+                "ordering": ["insurer__name", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("insurer", "name"), name="team_unique_name_per_insurer"
+                    )
+                ],
             },
         ),
     ]

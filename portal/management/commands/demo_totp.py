@@ -1,7 +1,7 @@
 import time
 
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa import app_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 

@@ -14,7 +14,8 @@ class Command(BaseCommand):
                 "on. Run with DEBUG=true on a developer machine (make run does)."
             )
         accounts = seed_demo_data()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Password for every account: "
-                                             f"{DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Password for every account: {DEMO_PASSWORD}")
+        )
         for account in accounts:
             self.stdout.write(f"  {account.role.label:<18} {account.email}")
