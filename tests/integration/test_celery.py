@@ -7,6 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from portal.celery import app as celery_app
 from portal.tasks import sessions_clear_expired, worker_echo
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -32,10 +33,28 @@ def test_a_worker_task_changes_the_database_and_repeats_harmlessly(celery_worker
     assert list(Session.objects.values_list("pk", flat=True)) == [live.session_key]
 
 
-def test_tasks_are_routed_to_their_queues():
-    from portal.celery import app
+@pytest.mark.parametrize(
+    ("task_name", "queue"),
+    [
+        ("documents.tasks.document_scan_run", "scan"),
+        ("notifications.tasks.notification_dispatch", "notify"),
+        ("portal.tasks.worker_echo", "default"),
+    ],
+)
+def test_tasks_are_routed_to_their_own_queue_only(task_name, queue):
+    target = celery_app.amqp.router.route({}, task_name)["queue"]
 
-    router = app.amqp.router
-    assert router.route({}, "documents.tasks.document_scan_run")["queue"].name == "scan"
-    assert router.route({}, "notifications.tasks.notification_dispatch")["queue"].name == "notify"
-    assert router.route({}, "portal.tasks.worker_echo")["queue"].name == "default"
+    assert target.name == queue
+    # Only the queue of that name is bound to where the message is published.
+    bound = [
+        q.name
+        for q in celery_app.amqp.queues.values()
+        if q.exchange.name == target.exchange.name and q.routing_key == target.routing_key
+    ]
+    assert bound == [queue]
+
+
+def test_an_idle_worker_takes_from_every_queue(celery_worker):
+    results = [worker_echo.apply_async(args=[name], queue=name) for name in ("scan", "notify")]
+
+    assert [result.get(timeout=30) for result in results] == ["scan", "notify"]
