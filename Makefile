@@ -7,7 +7,7 @@ VENV := .venv/bin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS='-k storage -x'
 PYTEST_ARGS ?=
 
-.PHONY: run test services services-stop lint format lock clean
+.PHONY: run test services services-stop totp lint format lock clean
 
 # The demo on http://127.0.0.1:8000/ with the local services; Ctrl-C stops it.
 run:
@@ -24,6 +24,10 @@ services:
 
 services-stop:
 	bash scripts/services.sh stop all
+
+# The current two-factor code of the demo staff accounts (only while DEBUG is on, as in make run).
+totp:
+	DEBUG=$${DEBUG:-true} $(VENV)/python manage.py demo_totp
 
 lint:
 	bash scripts/bootstrap.sh dev

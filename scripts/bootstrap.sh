@@ -40,6 +40,8 @@ missing=()
 # Playwright's own browser download cannot work here; the browser tests drive Debian's Chromium.
 # Of its recommended packages only the fonts matter headless (the rest are desktop services).
 [ "$mode" = dev ] && [ ! -x /usr/bin/chromium ] && missing+=(chromium fonts-liberation)
+# Debian's python3 lacks venv (and so pip) until python3-venv is installed.
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 # The broker/cache: only when neither a running server nor the binary is present.
 redis_answers || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 

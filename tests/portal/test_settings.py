@@ -1,6 +1,7 @@
 """Production settings come from the environment alone, and pass Django's deployment checks."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,18 @@ def test_migrations_match_the_models():
     result = _manage("makemigrations", "--check", "--dry-run")
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_source = (REPO_ROOT / "portal" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    listed = set(
+        re.findall(
+            r"^#?\s*([A-Z][A-Z0-9_]+)=",
+            (REPO_ROOT / ".env.example").read_text(),
+            flags=re.MULTILINE,
+        )
+    )
+
+    assert read, "no environment variables found in settings.py"
+    assert read - listed == set()
