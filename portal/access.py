@@ -11,23 +11,25 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from intake.models import BEFORE_DECISION, Claim, ClaimStatus
 from portal.models import AuditAction, Insurer, Role, User
 from portal.services import audit_event_record
 
 
 def refuse(*, user: User, object_type: str, object_id: object, reason: str) -> NoReturn:
     """Record a refused access and answer 'not found', for objects the person may not know of."""
-    _audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
+    audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
     raise Http404
 
 
 def forbid(*, user: User, object_type: str, object_id: object = "", reason: str) -> NoReturn:
     """Record a refused access and answer 'forbidden', where the object's existence is no secret."""
-    _audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
+    audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
     raise PermissionDenied
 
 
-def _audit_refusal(*, user: User, object_type: str, object_id: object, reason: str) -> None:
+def audit_refusal(*, user: User | None, object_type: str, object_id: object, reason: str) -> None:
+    """Record a refused access or change without answering for the caller."""
     audit_event_record(
         action=AuditAction.ACCESS_REFUSED,
         actor=user,
@@ -51,3 +53,70 @@ def insurers_visible_to(user: User) -> QuerySet[Insurer]:
     if user.is_insurer_staff:
         return Insurer.objects.filter(pk=user.insurer_id)
     return Insurer.objects.none()
+
+
+# --- Claims -------------------------------------------------------------------------------------
+# Who acts on each move of the lifecycle. "claimant" is the claim's patient; "insurer" is the
+# adjuster assigned to the claim or a triage lead of the claim's insurer; "system" is the portal
+# itself (routing), which passes no user.
+CLAIMANT, INSURER, SYSTEM = "claimant", "insurer", "system"
+_S = ClaimStatus
+TRANSITION_ACTORS: dict[tuple[str, str], frozenset[str]] = {
+    (_S.DRAFT, _S.SUBMITTED): frozenset({CLAIMANT}),
+    (_S.SUBMITTED, _S.ASSIGNED): frozenset({SYSTEM, INSURER}),
+    (_S.SUBMITTED, _S.NEEDS_TRIAGE): frozenset({SYSTEM}),
+    (_S.NEEDS_TRIAGE, _S.ASSIGNED): frozenset({SYSTEM, INSURER}),
+    (_S.ASSIGNED, _S.UNDER_REVIEW): frozenset({INSURER}),
+    (_S.UNDER_REVIEW, _S.INFORMATION_REQUESTED): frozenset({INSURER}),
+    (_S.INFORMATION_REQUESTED, _S.UNDER_REVIEW): frozenset({CLAIMANT, INSURER}),
+    (_S.UNDER_REVIEW, _S.OFFER_MADE): frozenset({INSURER}),
+    (_S.UNDER_REVIEW, _S.DENIED): frozenset({INSURER}),
+    (_S.OFFER_MADE, _S.SETTLED): frozenset({INSURER}),
+    (_S.SETTLED, _S.CLOSED): frozenset({INSURER}),
+    (_S.DENIED, _S.CLOSED): frozenset({INSURER}),
+    (_S.DENIED, _S.UNDER_REVIEW): frozenset({INSURER}),
+    (_S.CLOSED, _S.UNDER_REVIEW): frozenset({INSURER}),
+    **{(state, _S.WITHDRAWN): frozenset({CLAIMANT}) for state in BEFORE_DECISION},
+}
+
+
+def claims_visible_to(user: User) -> QuerySet[Claim]:
+    """Claims `user` may see: their own as a patient; as insurer staff, the claims assigned to them
+    (adjusters) or routed to their insurer (triage leads). Drafts are the patient's alone."""
+    if not user.is_authenticated or not user.is_active:
+        return Claim.objects.none()
+    if user.role == Role.PATIENT:
+        return Claim.objects.filter(claimant=user)
+    submitted = Claim.objects.exclude(status=ClaimStatus.DRAFT)
+    if user.role == Role.ADJUSTER:
+        return submitted.filter(insurer_id=user.insurer_id, assigned_adjuster=user)
+    if user.role == Role.TRIAGE_LEAD:
+        return submitted.filter(insurer_id=user.insurer_id)
+    return Claim.objects.none()
+
+
+def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
+    """How `user` stands to `claim` when changing it: CLAIMANT, INSURER, SYSTEM or None."""
+    if user is None:
+        return SYSTEM
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.role == Role.PATIENT and claim.claimant_id == user.pk:
+        return CLAIMANT
+    works_for_claims_insurer = user.is_insurer_staff and claim.insurer_id == user.insurer_id
+    if works_for_claims_insurer and (
+        user.role == Role.TRIAGE_LEAD or claim.assigned_adjuster_id == user.pk
+    ):
+        return INSURER
+    return None
+
+
+def claim_may_transition(user: User | None, claim: Claim, to_status: str) -> bool:
+    """Whether `user` may move `claim` from its current status to `to_status`."""
+    allowed_actors = TRANSITION_ACTORS.get((claim.status, to_status), frozenset())
+    return claim_actor_kind(user, claim) in allowed_actors
+
+
+def claim_may_edit_draft(user: User, claim: Claim) -> bool:
+    """Only the patient who started a draft may change it, and only while it is a draft."""
+    return claim.is_draft and claim_actor_kind(user, claim) == CLAIMANT

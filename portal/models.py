@@ -152,6 +152,12 @@ class Provider(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     region = models.CharField(_("region"), max_length=100)
+    jurisdiction = models.CharField(
+        _("jurisdiction"),
+        max_length=40,
+        default="england-wales",
+        help_text=_("Whose limitation rules apply to claims about this provider."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -268,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.sessions_clear_expired",
         "schedule": crontab(minute=17, hour=3),
     },
+    "remind-and-purge-stale-drafts": {
+        "task": "intake.tasks.drafts_remind_and_purge",
+        "schedule": crontab(minute=5, hour=6),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -278,6 +282,27 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)  # django-environ's documented way to spread EMAIL_* settings
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Claim portal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Claims ----------------------------------------------------------------------------------
+# Limitation periods per jurisdiction (a provider names its jurisdiction). A patient harmed as a
+# minor has `years_after_majority` from reaching `age_of_majority`, if that ends later.
+LIMITATION_RULES = env.json(
+    "LIMITATION_RULES",
+    default={
+        "england-wales": {
+            "years_from_knowledge": 3,
+            "age_of_majority": 18,
+            "years_after_majority": 3,
+        },
+        "scotland": {"years_from_knowledge": 5, "age_of_majority": 16, "years_after_majority": 5},
+    },
+)
+DEFAULT_JURISDICTION = env.str("DEFAULT_JURISDICTION", default="england-wales")
+# The patient is warned on the check-answers page when the deadline is this close or past.
+LIMITATION_WARNING_MONTHS = env.int("LIMITATION_WARNING_MONTHS", default=6)
+# Untouched drafts: a reminder after this many days, deletion (with notice) after the second.
+DRAFT_REMINDER_DAYS = env.int("DRAFT_REMINDER_DAYS", default=14)
+DRAFT_PURGE_DAYS = env.int("DRAFT_PURGE_DAYS", default=60)
 
 # --- Health checks ----------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)

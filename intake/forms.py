@@ -1,0 +1,285 @@
+"""One form per question page of the harm report, each validating only its own answers."""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import Claim, HarmCategory, LossKind, Severity
+from portal.models import Provider
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+
+
+def _not_in_future(value: datetime.date | None, message: str) -> None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+
+
+class AboutYouForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        fields = ["date_of_birth", "phone", "address", "nhs_number"]
+        widgets = {
+            "date_of_birth": DATE_WIDGET,
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "address": forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
+        }
+        labels = {
+            "date_of_birth": _("Date of birth"),
+            "phone": _("Phone number"),
+            "address": _("Postal address"),
+            "nhs_number": _("NHS number or insurance number (optional)"),
+        }
+        help_texts = {
+            "date_of_birth": _("For example, 27 3 1985."),
+            "phone": _("We will only call you about your claim."),
+        }
+        error_messages = {
+            "date_of_birth": {"invalid": _("Enter your date of birth as a real date.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("date_of_birth", "phone", "address"):
+            self.fields[name].required = True
+        self.fields["date_of_birth"].error_messages["required"] = _("Enter your date of birth.")
+        self.fields["phone"].error_messages["required"] = _("Enter your phone number.")
+        self.fields["address"].error_messages["required"] = _("Enter your postal address.")
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        _not_in_future(value, _("Your date of birth must be in the past."))
+        if value and value < EARLIEST_DATE:
+            raise forms.ValidationError(_("Enter a date of birth after 1 January 1900."))
+        return value
+
+
+class ProviderForm(forms.ModelForm):
+    """Pick a known provider, or describe one that is not listed (it will be routed by hand)."""
+
+    provider = forms.ModelChoiceField(
+        label=_("Where did the care happen?"),
+        queryset=Provider.objects.filter(is_active=True),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose a provider from the list.")},
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["provider", "provider_not_listed"]
+        labels = {"provider_not_listed": _("My provider is not listed: its name and town")}
+
+    def __init__(self, *args, query: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.query = query.strip()[:100]
+        matches = self.fields["provider"].queryset.order_by("name")
+        if self.query:
+            matches = matches.filter(name__icontains=self.query)
+        self.provider_matches = list(matches[:25])
+        selected = self.instance.provider if self.instance.provider_id else None
+        if selected and selected not in self.provider_matches:
+            self.provider_matches.insert(0, selected)
+
+    def clean(self):
+        cleaned = super().clean()
+        provider, not_listed = cleaned.get("provider"), cleaned.get("provider_not_listed", "")
+        if not provider and not not_listed and not self.errors:
+            raise forms.ValidationError(
+                _("Choose the provider, or tell us its name if it is not listed.")
+            )
+        if provider and not_listed:
+            # The patient changed their mind: the explicit choice from the list wins.
+            cleaned["provider_not_listed"] = ""
+        return cleaned
+
+
+class WhatHappenedForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        fields = ["incident_date", "knowledge_date", "harm_category", "description"]
+        widgets = {
+            "incident_date": DATE_WIDGET,
+            "knowledge_date": DATE_WIDGET,
+            "harm_category": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 8}),
+        }
+        labels = {
+            "incident_date": _("When did it happen?"),
+            "knowledge_date": _("When did you find out that the care had harmed you?"),
+            "harm_category": _("What kind of harm was it?"),
+            "description": _("What happened?"),
+        }
+        help_texts = {
+            "incident_date": _("If you are not sure, give your best estimate."),
+            "knowledge_date": _("This can be later than the care itself."),
+            "description": _(
+                "Describe the care you received and what went wrong, in your own "
+                "words. You can use up to 5,000 characters."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        messages = {
+            "incident_date": _("Enter the date it happened."),
+            "knowledge_date": _("Enter the date you found out."),
+            "harm_category": _("Choose the kind of harm."),
+            "description": _("Describe what happened."),
+        }
+        for name, message in messages.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
+            self.fields[name].error_messages["invalid"] = _("Enter a real date.")
+        self.fields["harm_category"].choices = HarmCategory.choices
+
+    def clean_incident_date(self):
+        value = self.cleaned_data["incident_date"]
+        _not_in_future(value, _("The date it happened must be today or in the past."))
+        if value and value < EARLIEST_DATE:
+            raise forms.ValidationError(_("Enter a date after 1 January 1900."))
+        return value
+
+    def clean_knowledge_date(self):
+        value = self.cleaned_data["knowledge_date"]
+        _not_in_future(value, _("The date you found out must be today or in the past."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        incident, knowledge = cleaned.get("incident_date"), cleaned.get("knowledge_date")
+        if incident and knowledge and knowledge < incident:
+            self.add_error(
+                "knowledge_date",
+                _("The date you found out cannot be before the date it happened."),
+            )
+        return cleaned
+
+
+class HarmForm(forms.ModelForm):
+    ongoing_treatment = forms.TypedChoiceField(
+        label=_("Are you still having treatment for the harm?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you are still having treatment.")},
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["severity", "injuries", "ongoing_treatment"]
+        widgets = {"severity": forms.RadioSelect, "injuries": forms.Textarea(attrs={"rows": 6})}
+        labels = {
+            "severity": _("How serious is the harm?"),
+            "injuries": _("What injuries or illness did it cause?"),
+        }
+        help_texts = {"injuries": _("You can use up to 3,000 characters.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].required = True
+        self.fields["severity"].choices = Severity.choices
+        self.fields["severity"].error_messages["required"] = _("Choose how serious the harm is.")
+        self.fields["injuries"].required = True
+        self.fields["injuries"].error_messages["required"] = _("Describe the injuries or illness.")
+        if self.instance.ongoing_treatment is not None:
+            self.initial["ongoing_treatment"] = "yes" if self.instance.ongoing_treatment else "no"
+
+
+class LossesForm(forms.Form):
+    """Kinds of financial loss, each with an optional amount, and time off work."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("Which losses have you had because of the harm?"),
+        choices=LossKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Select all that apply. Leave them all unticked if you have had none."),
+    )
+    time_off_work_days = forms.IntegerField(
+        label=_("How many days off work have you had? (optional)"),
+        min_value=0,
+        max_value=36_500,
+        required=False,
+        error_messages={
+            "min_value": _("Days off work cannot be negative."),
+            "invalid": _("Enter days off work as a whole number, like 12."),
+        },
+    )
+
+    def __init__(self, *args, claim: Claim, **kwargs):
+        self.claim = claim
+        initial = {
+            "kinds": list(claim.losses),
+            "time_off_work_days": claim.time_off_work_days,
+            **{f"amount_{kind}": amount for kind, amount in claim.losses.items() if amount},
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        for kind, label in LossKind.choices:
+            self.fields[f"amount_{kind}"] = forms.DecimalField(
+                label=_("%(kind)s: amount in pounds (optional)") % {"kind": label},
+                min_value=Decimal("0"),
+                max_digits=10,
+                decimal_places=2,
+                required=False,
+                error_messages={
+                    "min_value": _("Amounts cannot be negative."),
+                    "invalid": _("Enter an amount in pounds, like 150 or 150.50."),
+                    "max_digits": _("Enter an amount under 100 million pounds."),
+                    "max_decimal_places": _("Enter an amount in pounds and pence, like 150.50."),
+                },
+            )
+        self.order_fields(["kinds", *(f"amount_{kind}" for kind in LossKind.values)])
+
+    def changes(self) -> dict:
+        """The claim fields this step sets, from the cleaned answers."""
+        kinds = set(self.cleaned_data["kinds"])
+        amounts = {kind: self.cleaned_data.get(f"amount_{kind}") for kind in LossKind.values}
+        # An amount typed for an unticked kind says clearly enough that the loss happened.
+        kinds |= {kind for kind, amount in amounts.items() if amount is not None}
+        losses = {
+            kind: "" if amounts[kind] is None else str(amounts[kind])
+            for kind in LossKind.values
+            if kind in kinds
+        }
+        return {"losses": losses, "time_off_work_days": self.cleaned_data["time_off_work_days"]}
+
+
+class DeclarationForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        fields = ["statement_of_truth", "consent_to_share", "consent_to_records"]
+        labels = {
+            "statement_of_truth": _("I believe that the facts stated in this claim are true."),
+            "consent_to_share": _(
+                "I agree that my claim and documents may be shared with the insurer that handles "
+                "it."
+            ),
+            "consent_to_records": _(
+                "I agree that the insurer may obtain my medical records about this care."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        messages = {
+            "statement_of_truth": _("Confirm that the facts in your claim are true."),
+            "consent_to_share": _("Agree to share your claim with the insurer to continue."),
+            "consent_to_records": _("Agree to the insurer obtaining your records to continue."),
+        }
+        for name, message in messages.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you withdrawing your claim? (optional)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+    )

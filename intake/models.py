@@ -1,0 +1,207 @@
+"""The claim (harm report), its lifecycle and its history."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    NEEDS_TRIAGE = "needs_triage", _("Needs triage")
+    ASSIGNED = "assigned", _("Assigned")
+    UNDER_REVIEW = "under_review", _("Under review")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    OFFER_MADE = "offer_made", _("Offer made")
+    SETTLED = "settled", _("Settled")
+    DENIED = "denied", _("Denied")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = ClaimStatus
+#: States a patient may withdraw from: after submission and before any decision.
+BEFORE_DECISION = (
+    S.SUBMITTED,
+    S.NEEDS_TRIAGE,
+    S.ASSIGNED,
+    S.UNDER_REVIEW,
+    S.INFORMATION_REQUESTED,
+)
+#: The lifecycle: every allowed move. Anything else is refused by `claim_transition`.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED}),
+    S.SUBMITTED: frozenset({S.ASSIGNED, S.NEEDS_TRIAGE, S.WITHDRAWN}),
+    S.NEEDS_TRIAGE: frozenset({S.ASSIGNED, S.WITHDRAWN}),
+    S.ASSIGNED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.UNDER_REVIEW: frozenset({S.INFORMATION_REQUESTED, S.OFFER_MADE, S.DENIED, S.WITHDRAWN}),
+    S.INFORMATION_REQUESTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
+    S.OFFER_MADE: frozenset({S.SETTLED}),
+    S.SETTLED: frozenset({S.CLOSED}),
+    S.DENIED: frozenset({S.CLOSED, S.UNDER_REVIEW}),
+    S.CLOSED: frozenset({S.UNDER_REVIEW}),
+    S.WITHDRAWN: frozenset(),
+}
+#: Moves that must say why (a refusal and a reopening); other reasons are optional.
+REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
+    {(S.UNDER_REVIEW, S.DENIED), (S.DENIED, S.UNDER_REVIEW), (S.CLOSED, S.UNDER_REVIEW)}
+)
+
+
+class HarmCategory(models.TextChoices):
+    MISDIAGNOSIS = "misdiagnosis", _("Misdiagnosis or missed diagnosis")
+    SURGICAL = "surgical", _("Surgery")
+    MEDICATION = "medication", _("Medication")
+    MATERNITY = "maternity", _("Maternity and birth")
+    DELAYED_TREATMENT = "delayed_treatment", _("Delayed treatment")
+    CONSENT = "consent", _("Consent")
+    OTHER = "other", _("Something else")
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor: you recovered fully within months")
+    MODERATE = "moderate", _("Moderate: recovery took longer or is not complete")
+    SEVERE = "severe", _("Severe or permanent")
+    DEATH = "death", _("The patient died")
+
+
+class LossKind(models.TextChoices):
+    EARNINGS = "earnings", _("Lost earnings")
+    TREATMENT = "treatment", _("Treatment and medical costs")
+    CARE = "care", _("Care and help at home")
+    TRAVEL = "travel", _("Travel")
+    OTHER = "other", _("Other costs")
+
+
+class Claim(models.Model):
+    """A harm report: a draft while the patient writes it, then a claim the insurer works."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True, blank=True)
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT
+    )
+
+    # About you
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    address = models.TextField(_("postal address"), max_length=500, blank=True)
+    nhs_number = models.CharField(_("NHS or insurance number"), max_length=20, blank=True)
+
+    # The provider
+    provider = models.ForeignKey(
+        "portal.Provider", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    provider_not_listed = models.CharField(_("provider not listed"), max_length=200, blank=True)
+
+    # What happened
+    incident_date = models.DateField(_("date of the incident"), null=True, blank=True)
+    knowledge_date = models.DateField(_("date you found out"), null=True, blank=True)
+    harm_category = models.CharField(
+        _("kind of harm"), max_length=30, choices=HarmCategory.choices, blank=True
+    )
+    description = models.TextField(_("what happened"), max_length=5000, blank=True)
+
+    # The harm
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True)
+    injuries = models.TextField(_("injuries"), max_length=3000, blank=True)
+    ongoing_treatment = models.BooleanField(_("still having treatment"), null=True, blank=True)
+
+    # Losses: {LossKind value: amount as a decimal string, or "" when not known}
+    losses = models.JSONField(_("financial losses"), default=dict, blank=True)
+    claimed_amount = models.DecimalField(
+        _("claimed amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    time_off_work_days = models.PositiveIntegerField(_("days off work"), null=True, blank=True)
+
+    # Declaration
+    statement_of_truth = models.BooleanField(_("statement of truth"), default=False)
+    consent_to_share = models.BooleanField(_("consent to share with the insurer"), default=False)
+    consent_to_records = models.BooleanField(_("consent to obtain medical records"), default=False)
+
+    # Kept for triage
+    limitation_deadline = models.DateField(_("limitation deadline"), null=True, blank=True)
+    insurer = models.ForeignKey(
+        "portal.Insurer", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    assigned_adjuster = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_claims",
+    )
+
+    duplicate_acknowledged = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    draft_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        indexes = [
+            models.Index(fields=["claimant", "status"], name="claim_claimant_status_idx"),
+            models.Index(fields=["status", "updated_at"], name="claim_status_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="claim_reference_once_submitted",
+                condition=models.Q(status=ClaimStatus.DRAFT) | models.Q(reference__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"Draft {str(self.id)[:8]}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ClaimStatus.DRAFT
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.status in BEFORE_DECISION
+
+    @property
+    def provider_display(self) -> str:
+        if self.provider_id:
+            return str(self.provider)
+        return self.provider_not_listed
+
+
+class ClaimStatusChange(models.Model):
+    """One row per transition: from, to, who, why, when."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=30, choices=ClaimStatus.choices)
+    to_status = models.CharField(max_length=30, choices=ClaimStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(max_length=2000, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim}: {self.from_status} -> {self.to_status}"
+
+
+class ClaimReferenceCounter(models.Model):
+    """The last reference number given out in a year; locked while a claim takes the next one,
+    so numbers are unique and gap-free (a rolled-back submission gives its number back)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"

@@ -1,0 +1,177 @@
+"""Writes for claims: drafts, submission with its reference, and every move of the lifecycle."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intake import signals
+from intake.limitation import limitation_deadline
+from intake.models import (
+    ALLOWED_TRANSITIONS,
+    REASON_REQUIRED,
+    Claim,
+    ClaimReferenceCounter,
+    ClaimStatus,
+    ClaimStatusChange,
+)
+from intake.steps import missing_steps
+from portal import access
+from portal.models import AuditAction, User
+from portal.services import audit_event_record
+
+
+class ClaimError(Exception):
+    """A change to a claim that cannot be made; the message is shown to the person as it is."""
+
+
+class InvalidTransition(ClaimError):
+    pass
+
+
+class TransitionNotPermitted(ClaimError):
+    pass
+
+
+class ClaimIncomplete(ClaimError):
+    def __init__(self, steps: list):
+        self.steps = steps
+        super().__init__(_("Some questions still need an answer before you can submit."))
+
+
+def claim_draft_start(*, patient: User) -> Claim:
+    """Start an empty draft for `patient`."""
+    claim = Claim.objects.create(claimant=patient)
+    audit_event_record(action=AuditAction.CREATE, actor=patient, obj=claim)
+    return claim
+
+
+def claim_draft_update(*, claim: Claim, user: User, changes: dict) -> Claim:
+    """Save one step's answers on the draft. Only the draft's patient may, only while a draft."""
+    if not access.claim_may_edit_draft(user, claim):
+        access.refuse(
+            user=user, object_type="intake.claim", object_id=claim.pk, reason="not an own draft"
+        )
+    for field, value in changes.items():
+        setattr(claim, field, value)
+    if "losses" in changes:
+        claim.claimed_amount = _total(claim.losses)
+    claim.save()
+    audit_event_record(
+        action=AuditAction.CHANGE, actor=user, obj=claim, detail={"fields": sorted(changes)}
+    )
+    return claim
+
+
+def _total(losses: dict) -> Decimal | None:
+    amounts = [Decimal(amount) for amount in losses.values() if amount not in ("", None)]
+    return sum(amounts, Decimal("0.00")) if amounts else None
+
+
+def claim_submit(*, claim: Claim, user: User) -> Claim:
+    """Submit a complete draft: limitation deadline, reference, history, then triage after commit.
+
+    Submitting an already submitted claim changes nothing. Raises ClaimIncomplete.
+    """
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        if not locked.is_draft and access.claim_actor_kind(user, locked) == access.CLAIMANT:
+            return locked  # already submitted: a repeated or replayed submission
+        if steps := missing_steps(locked):
+            raise ClaimIncomplete(steps)
+        locked.limitation_deadline = claim_limitation_deadline(claim=locked)
+        locked.reference = _next_reference(year=timezone.localdate().year)
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["limitation_deadline", "reference", "submitted_at"])
+        locked = claim_transition(claim=locked, to_status=ClaimStatus.SUBMITTED, actor=user)
+        transaction.on_commit(
+            lambda: signals.claim_submitted.send(sender=Claim, claim_id=locked.pk)
+        )
+    return locked
+
+
+def claim_limitation_deadline(*, claim: Claim) -> datetime.date | None:
+    """The claim's limitation deadline under its provider's jurisdiction, once dates are known."""
+    if not (claim.knowledge_date and claim.incident_date):
+        return None
+    return limitation_deadline(
+        knowledge_date=claim.knowledge_date,
+        incident_date=claim.incident_date,
+        date_of_birth=claim.date_of_birth,
+        jurisdiction=claim.provider.jurisdiction if claim.provider_id else None,
+    )
+
+
+def _next_reference(*, year: int) -> str:
+    """The next CLM-<year>-<number>; the counter row stays locked until the transaction ends, so
+    concurrent submissions queue here and a rollback gives the number back (no gaps)."""
+    ClaimReferenceCounter.objects.bulk_create(
+        [ClaimReferenceCounter(year=year)], ignore_conflicts=True
+    )
+    counter = ClaimReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"CLM-{year}-{counter.last_number:06d}"
+
+
+def claim_transition(
+    *, claim: Claim, to_status: str, actor: User | None, reason: str = ""
+) -> Claim:
+    """Move `claim` to `to_status`: checks the lifecycle and the actor, records history and audit,
+    and announces the change after commit. `actor` None is the portal itself (routing).
+
+    A move to the current status is a no-op. Raises InvalidTransition, TransitionNotPermitted.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        from_status = locked.status
+        if from_status == to_status:
+            return locked
+        if to_status not in ALLOWED_TRANSITIONS[from_status]:
+            raise InvalidTransition(
+                _("A claim that is “%(from)s” cannot become “%(to)s”.")
+                % {"from": ClaimStatus(from_status).label, "to": ClaimStatus(to_status).label}
+            )
+        if not access.claim_may_transition(actor, locked, to_status):
+            access.audit_refusal(
+                user=actor, object_type="intake.claim", object_id=locked.pk, reason="transition"
+            )
+            raise TransitionNotPermitted(_("You cannot make this change to the claim."))
+        if (from_status, to_status) in REASON_REQUIRED and not reason:
+            raise ClaimError(_("Give a reason for this change."))
+        locked.status = to_status
+        locked.save(update_fields=["status", "updated_at"])
+        ClaimStatusChange.objects.create(
+            claim=locked, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+        )
+        # The reason may describe health: it stays in the history, not in the audit log.
+        audit_event_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            obj=locked,
+            detail={"from": from_status, "to": to_status},
+        )
+        transaction.on_commit(
+            lambda: signals.claim_status_changed.send(
+                sender=Claim,
+                claim_id=locked.pk,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=actor.pk if actor else None,
+            )
+        )
+    claim.status = to_status
+    return locked
+
+
+def claim_withdraw(*, claim: Claim, user: User, reason: str = "") -> Claim:
+    """The patient withdraws a claim before any decision."""
+    return claim_transition(claim=claim, to_status=ClaimStatus.WITHDRAWN, actor=user, reason=reason)
+
+
+def claim_acknowledge_duplicate(*, claim: Claim, user: User) -> Claim:
+    """The patient chose to go on with this draft despite a similar claim of theirs."""
+    return claim_draft_update(claim=claim, user=user, changes={"duplicate_acknowledged": True})
