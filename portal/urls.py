@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("insurers/<uuid:insurer_id>/", views.insurer_detail, name="insurer_detail"),
+    path("claims/", include("intake.urls")),
     path("health/", views.health_view, name="health"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

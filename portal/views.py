@@ -9,7 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from intake.patient_status import patient_status
+from intake.selectors import claim_list_for_patient
 from portal import access, health
+from portal.models import Role
 from portal.selectors import insurer_get_for_user
 
 
@@ -21,7 +24,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, f"portal/dashboard_{request.user.role}.html")
+    context = {}
+    if request.user.role == Role.PATIENT:
+        context["claims"] = [
+            (claim, patient_status(claim.status))
+            for claim in claim_list_for_patient(user=request.user)
+        ]
+    return render(request, f"portal/dashboard_{request.user.role}.html", context)
 
 
 @login_required

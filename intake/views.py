@@ -1,0 +1,231 @@
+"""The patient's pages: start, question pages, duplicate warning, check answers, confirmation,
+the case page and withdrawal. Views parse input, call a selector and a service, and render."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from intake import selectors, services
+from intake.forms import WithdrawForm
+from intake.limitation import limitation_is_near
+from intake.models import Claim, LossKind
+from intake.patient_status import patient_status
+from intake.steps import (
+    STEPS,
+    STEPS_BY_SLUG,
+    Step,
+    first_unfinished_step,
+    missing_steps,
+    step_after,
+    step_before,
+)
+from portal import access
+from portal.models import Role
+
+
+def _patient_required(request: HttpRequest) -> None:
+    """Only patients file claims; anyone else is refused and audited."""
+    if request.user.role != Role.PATIENT:
+        access.forbid(user=request.user, object_type="intake.claim", reason="not a patient")
+
+
+def _own_draft(request: HttpRequest, claim_id: uuid.UUID) -> Claim | None:
+    """The patient's draft, or None when it has been submitted (the caller sends them to the case
+    page). Another person's claim, or a guessed id, is refused with 404 and audited."""
+    claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    if not access.claim_may_edit_draft(request.user, claim):
+        if claim.claimant_id != request.user.pk:
+            access.refuse(
+                user=request.user, object_type="intake.claim", object_id=claim_id, reason="edit"
+            )
+        return None
+    return claim
+
+
+def _already_submitted(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    messages.info(request, _("This claim has been submitted, so its answers can no longer change."))
+    return redirect("intake:claim_detail", claim_id=claim_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_start(request: HttpRequest) -> HttpResponse:
+    _patient_required(request)
+    if request.method == "POST":
+        claim = services.claim_draft_start(patient=request.user)
+        return redirect("intake:claim_step", claim_id=claim.pk, slug=STEPS[0].slug)
+    return render(request, "intake/start.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_step(request: HttpRequest, claim_id: uuid.UUID, slug: str) -> HttpResponse:
+    step = STEPS_BY_SLUG.get(slug)
+    if step is None:
+        raise Http404
+    claim = _own_draft(request, claim_id)
+    if claim is None:
+        return _already_submitted(request, claim_id)
+    form = _step_form(step, claim, request)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes() if hasattr(form, "changes") else _model_changes(form)
+        services.claim_draft_update(claim=claim, user=request.user, changes=changes)
+        return _after_step(request, claim, step)
+    return render(
+        request,
+        "intake/step.html",
+        {
+            "claim": claim,
+            "step": step,
+            "form": form,
+            "step_number": STEPS.index(step) + 1,
+            "step_count": len(STEPS),
+            "previous_step": step_before(step),
+        },
+    )
+
+
+def _step_form(step: Step, claim: Claim, request: HttpRequest):
+    data = request.POST if request.method == "POST" else None
+    kwargs = {}
+    if step.slug == "losses":
+        kwargs["claim"] = claim
+    else:
+        kwargs["instance"] = claim
+    if step.slug == "provider":
+        kwargs["query"] = request.GET.get("q", "")
+    return step.form_class(data, **kwargs)
+
+
+def _model_changes(form) -> dict:
+    return {name: form.cleaned_data[name] for name in form.Meta.fields}
+
+
+def _after_step(request: HttpRequest, claim: Claim, step: Step) -> HttpResponse:
+    if "save_and_exit" in request.POST:
+        messages.success(
+            request, _("Your answers are saved. You can continue your claim from this page.")
+        )
+        return redirect("dashboard")
+    if (
+        step.slug in ("provider", "what-happened")
+        and not claim.duplicate_acknowledged
+        and selectors.claim_duplicates(claim=claim).exists()
+    ):
+        return redirect("intake:claim_duplicate", claim_id=claim.pk)
+    return _next_page(claim, step)
+
+
+def _next_page(claim: Claim, step: Step) -> HttpResponse:
+    following = step_after(step)
+    if following is None:
+        return redirect("intake:claim_check", claim_id=claim.pk)
+    return redirect("intake:claim_step", claim_id=claim.pk, slug=following.slug)
+
+
+@login_required
+def claim_resume(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = _own_draft(request, claim_id)
+    if claim is None:
+        return _already_submitted(request, claim_id)
+    if not missing_steps(claim):
+        return redirect("intake:claim_check", claim_id=claim.pk)
+    return redirect("intake:claim_step", claim_id=claim.pk, slug=first_unfinished_step(claim).slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_duplicate(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = _own_draft(request, claim_id)
+    if claim is None:
+        return _already_submitted(request, claim_id)
+    if request.method == "POST":
+        services.claim_acknowledge_duplicate(claim=claim, user=request.user)
+        return redirect("intake:claim_resume", claim_id=claim.pk)
+    duplicates = selectors.claim_duplicates(claim=claim).select_related("provider")
+    return render(request, "intake/duplicate.html", {"claim": claim, "duplicates": duplicates})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_check(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = _own_draft(request, claim_id)
+    if claim is None:
+        return _already_submitted(request, claim_id)
+    incomplete = missing_steps(claim)
+    if request.method == "POST":
+        try:
+            services.claim_submit(claim=claim, user=request.user)
+        except services.ClaimError as error:
+            messages.error(request, str(error))
+        else:
+            return redirect("intake:claim_confirmation", claim_id=claim.pk)
+    deadline = services.claim_limitation_deadline(claim=claim)
+    context = {
+        "claim": claim,
+        "steps": STEPS,
+        "incomplete": incomplete,
+        "losses": _losses_for_display(claim),
+        "deadline": deadline,
+        "deadline_near": deadline and limitation_is_near(deadline, today=timezone.localdate()),
+        "deadline_passed": deadline and deadline < timezone.localdate(),
+        "duplicates": selectors.claim_duplicates(claim=claim).exists(),
+    }
+    return render(request, "intake/check_answers.html", context)
+
+
+def _losses_for_display(claim: Claim) -> list[tuple[str, str]]:
+    return [(LossKind(kind).label, amount) for kind, amount in claim.losses.items()]
+
+
+@login_required
+def claim_confirmation(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    if claim.is_draft or claim.claimant_id != request.user.pk:
+        return redirect("intake:claim_detail", claim_id=claim.pk)
+    return render(request, "intake/confirmation.html", {"claim": claim})
+
+
+@login_required
+def claim_detail(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    if claim.is_draft:
+        return redirect("intake:claim_resume", claim_id=claim.pk)
+    context = {
+        "claim": claim,
+        "status": patient_status(claim.status),
+        "timeline": [
+            (change, patient_status(change.to_status))
+            for change in selectors.claim_timeline(claim=claim)
+        ],
+        "losses": _losses_for_display(claim),
+        "is_claimant": claim.claimant_id == request.user.pk,
+    }
+    return render(request, "intake/claim_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_withdraw(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_withdraw(
+                claim=claim, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.ClaimError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your claim has been withdrawn."))
+        return redirect("intake:claim_detail", claim_id=claim.pk)
+    if not claim.can_be_withdrawn or claim.claimant_id != request.user.pk:
+        messages.error(request, _("This claim can no longer be withdrawn."))
+        return redirect("intake:claim_detail", claim_id=claim.pk)
+    return render(request, "intake/withdraw.html", {"claim": claim, "form": form})
