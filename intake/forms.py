@@ -35,7 +35,6 @@ class AboutYouForm(forms.ModelForm):
             "nhs_number": _("NHS number or insurance number (optional)"),
         }
         help_texts = {
-            "date_of_birth": _("For example, 27 3 1985."),
             "phone": _("We will only call you about your claim."),
         }
         error_messages = {

@@ -1,13 +1,16 @@
 """Writes for claims: drafts, submission with its reference, and every move of the lifecycle."""
 
 import datetime
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import signals
+from intake.emails import send_draft_email
 from intake.limitation import limitation_deadline
 from intake.models import (
     ALLOWED_TRANSITIONS,
@@ -56,6 +59,7 @@ def claim_draft_update(*, claim: Claim, user: User, changes: dict) -> Claim:
         )
     for field, value in changes.items():
         setattr(claim, field, value)
+    claim.draft_reminded_at = None  # touched again: a new reminder is due if it goes stale
     if "losses" in changes:
         claim.claimed_amount = _total(claim.losses)
     claim.save()
@@ -175,3 +179,50 @@ def claim_withdraw(*, claim: Claim, user: User, reason: str = "") -> Claim:
 def claim_acknowledge_duplicate(*, claim: Claim, user: User) -> Claim:
     """The patient chose to go on with this draft despite a similar claim of theirs."""
     return claim_draft_update(claim=claim, user=user, changes={"duplicate_acknowledged": True})
+
+
+def drafts_remind_and_purge(*, now: datetime.datetime) -> tuple[int, int]:
+    """Remind patients of drafts untouched for DRAFT_REMINDER_DAYS, telling them the date it will
+    be deleted; delete drafts still untouched that long after the reminder, with a notice.
+
+    Safe to repeat: a draft is reminded once per stale spell and deleted once. Returns the counts.
+    """
+    grace = timedelta(days=settings.DRAFT_PURGE_DAYS - settings.DRAFT_REMINDER_DAYS)
+    drafts = Claim.objects.filter(status=ClaimStatus.DRAFT).select_related("claimant")
+    # Deletion counts from the reminder, so a late reminder still gives the full notice.
+    purge_due = drafts.filter(draft_reminded_at__lt=now - grace)
+    reminder_due = drafts.filter(
+        updated_at__lt=now - timedelta(days=settings.DRAFT_REMINDER_DAYS),
+        draft_reminded_at__isnull=True,
+    )
+    purged = sum(_draft_purge(claim=claim) for claim in purge_due)
+    reminded = sum(
+        _draft_remind(claim=claim, now=now, deleted_on=(now + grace).date())
+        for claim in reminder_due
+    )
+    return reminded, purged
+
+
+def _draft_remind(*, claim: Claim, now: datetime.datetime, deleted_on: datetime.date) -> bool:
+    with transaction.atomic():
+        # The conditional update claims the reminder, so an overlapping run sends none.
+        claimed = Claim.objects.filter(pk=claim.pk, draft_reminded_at__isnull=True).update(
+            draft_reminded_at=now
+        )
+        if claimed:
+            send_draft_email(claim=claim, kind="reminder", deleted_on=deleted_on)
+    return bool(claimed)
+
+
+def _draft_purge(*, claim: Claim) -> bool:
+    with transaction.atomic():
+        deleted, _ = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.DRAFT).delete()
+        if deleted:
+            audit_event_record(
+                action=AuditAction.DELETE,
+                object_type="intake.claim",
+                object_id=str(claim.pk),
+                detail={"reason": "draft untouched"},
+            )
+            send_draft_email(claim=claim, kind="purged")
+    return bool(deleted)

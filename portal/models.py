@@ -235,6 +235,7 @@ class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")
     CREATE = "create", _("Created")
     CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -269,7 +269,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17, hour=3),
     },
     "remind-and-purge-stale-drafts": {
-        "task": "intake.tasks.drafts_remind_and_purge",
+        "task": "intake.tasks.drafts_remind_and_purge_task",
         "schedule": crontab(minute=5, hour=6),
     },
 }

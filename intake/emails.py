@@ -1,0 +1,24 @@
+"""Emails about drafts. They name no health details: only dates and a link to sign in."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from intake.models import Claim
+
+
+def send_draft_email(*, claim: Claim, kind: str, deleted_on: datetime.date | None = None) -> None:
+    """Send the 'reminder' (saying when the draft will be deleted) or 'purged' email about
+    `claim`'s draft to its patient."""
+    context = {
+        "name": claim.claimant.get_short_name(),
+        "started_on": claim.created_at,
+        "deleted_on": deleted_on,
+        "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("dashboard"),
+    }
+    subject = render_to_string(f"intake/email/draft_{kind}_subject.txt", context).strip()
+    body = render_to_string(f"intake/email/draft_{kind}_body.txt", context)
+    send_mail(subject, body, None, [claim.claimant.email])
