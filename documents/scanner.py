@@ -84,29 +84,49 @@ def scanner_version(*, timeout: float | None = None) -> str:
 def scan_stream(stream: BinaryIO, *, timeout: float | None = None) -> ScanResult:
     """Send `stream` to clamd with INSTREAM chunk by chunk (never whole in memory) and judge it.
 
-    Raises ScannerUnavailable when clamd cannot be reached or the reply is not understood.
+    Raises ScannerUnavailable when clamd cannot be reached, goes away mid-scan, or answers
+    something not understood. Errors reading `stream` itself propagate unchanged.
     """
     conn = _connection(timeout)
     try:
         conn._init_socket()
-        try:
-            conn._send_command("INSTREAM")
-            while chunk := stream.read(STREAM_CHUNK_BYTES):
-                conn.clamd_socket.sendall(struct.pack("!L", len(chunk)) + chunk)
-            conn.clamd_socket.sendall(struct.pack("!L", 0))
-            reply = conn._recv_response()
-        finally:
-            conn._close_socket()
-    except (clamd.ClamdError, OSError) as exc:
-        if isinstance(exc, OSError) and _is_size_limit_hangup(exc):
-            return ScanResult(Verdict.UNSCANNABLE, SIZE_LIMIT_REPLY)
+        conn._send_command("INSTREAM")
+    except clamd.ClamdError as exc:
         raise _unavailable(exc) from exc
+    try:
+        while chunk := stream.read(STREAM_CHUNK_BYTES):
+            _send(conn, struct.pack("!L", len(chunk)) + chunk)
+        _send(conn, struct.pack("!L", 0))
+        reply = _reply(conn)
+    except _StreamTooLong:
+        return ScanResult(Verdict.UNSCANNABLE, SIZE_LIMIT_REPLY)
+    finally:
+        conn._close_socket()
     return _judge(reply)
 
 
-def _is_size_limit_hangup(exc: OSError) -> bool:
-    # clamd replies "size limit exceeded" and closes while we are still sending: a reset pipe.
-    return isinstance(exc, BrokenPipeError | ConnectionResetError)
+class _StreamTooLong(Exception):
+    """clamd stopped reading because the stream passed its StreamMaxLength."""
+
+
+def _send(conn: clamd.ClamdNetworkSocket, data: bytes) -> None:
+    try:
+        conn.clamd_socket.sendall(data)
+    except OSError as exc:
+        # Over its size limit clamd says so and hangs up while we are still sending; any other
+        # hang-up means clamd went away mid-scan, which must never pass for a verdict.
+        if _reply(conn, default="").startswith(SIZE_LIMIT_REPLY):
+            raise _StreamTooLong from exc
+        raise _unavailable(exc) from exc
+
+
+def _reply(conn: clamd.ClamdNetworkSocket, default: str | None = None) -> str:
+    try:
+        return conn._recv_response()
+    except clamd.ClamdError as exc:
+        if default is not None:
+            return default
+        raise _unavailable(exc) from exc
 
 
 def _judge(reply: str) -> ScanResult:
