@@ -21,6 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"fields": ["email", "full_name", "role", "insurer", "password1", "password2"]}),
     ]
+    readonly_fields = ["is_staff", "last_login", "date_joined"]
     actions = ["verify_advocates"]
 
     @admin.action(description=_("Verify the selected advocates"))

@@ -74,7 +74,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         _("admin site access"),
         default=False,
-        help_text=_("Administrators only: may sign in to the admin site."),
+        editable=False,
+        help_text=_("Follows the role: administrators only."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
@@ -106,10 +107,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.email.lower()
-        if self.role == Role.ADMINISTRATOR and not self.is_staff:
-            raise ValidationError({"is_staff": _("Administrators need admin site access.")})
-        if self.is_staff and self.role != Role.ADMINISTRATOR:
-            raise ValidationError({"is_staff": _("Only administrators may use the admin site.")})
+        if self.is_superuser and self.role != Role.ADMINISTRATOR:
+            # A non-field error: the admin's add form has no superuser field to attach it to.
+            raise ValidationError(_("Only administrators can be superusers."))
+
+    def save(self, *args, **kwargs):
+        # Admin site access follows from the role alone, so the two can never disagree.
+        self.is_staff = self.role == Role.ADMINISTRATOR
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

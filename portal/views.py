@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -41,9 +43,26 @@ def insurer_detail(request: HttpRequest, insurer_id: uuid.UUID) -> HttpResponse:
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """The admin signs in through the portal's own login, so MFA and rate limits apply."""
-    if request.user.is_authenticated and not access.may_use_admin_site(request.user):
+    if not request.user.is_authenticated:
+        return redirect_to_login(_admin_next(request))
+    if not access.may_use_admin_site(request.user):
         access.forbid(user=request.user, object_type="admin_site", reason="not an administrator")
-    return redirect_to_login(request.GET.get("next") or request.get_full_path())
+    return redirect(_admin_next(request))
+
+
+def _admin_next(request: HttpRequest) -> str:
+    """Where to go after signing in: a safe `next` inside the admin, else the admin's index."""
+    target = request.GET.get("next", "")
+    admin_root = reverse("admin:index")
+    if (
+        target.startswith(admin_root)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and not target.startswith(reverse("admin:login"))
+    ):
+        return target
+    return admin_root
 
 
 @never_cache

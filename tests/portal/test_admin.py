@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from portal.models import AuditAction, AuditEvent, Insurer, Role
+from portal.models import AuditAction, AuditEvent, Insurer, Role, User
 from portal.services import audit_event_record
 from tests.factories import AdministratorFactory, AdvocateFactory, TriageLeadFactory
 from tests.portal.test_selectors import _signed_in
@@ -92,3 +92,44 @@ def test_signed_out_visitors_to_the_admin_are_sent_to_the_portal_sign_in(client)
     response = client.get(reverse("admin:index"), follow=True)
 
     assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+
+
+def test_administrators_add_an_administrator_who_gets_admin_site_access(admin_client):
+    response = admin_client.post(
+        reverse("admin:portal_user_add"),
+        {
+            "email": "second.admin@example.org",
+            "full_name": "Second Admin",
+            "role": Role.ADMINISTRATOR,
+            "password1": "a-long-admin-password-1",
+            "password2": "a-long-admin-password-1",
+        },
+    )
+
+    assert response.status_code == 302
+    added = User.objects.get(email="second.admin@example.org")
+    assert added.is_staff and added.requires_mfa
+
+
+def test_a_patient_added_in_the_admin_gets_no_admin_site_access(admin_client):
+    admin_client.post(
+        reverse("admin:portal_user_add"),
+        {
+            "email": "pat@example.org",
+            "role": Role.PATIENT,
+            "password1": "a-long-patient-password-1",
+            "password2": "a-long-patient-password-1",
+        },
+    )
+
+    assert not User.objects.get(email="pat@example.org").is_staff
+
+
+def test_the_admin_sign_in_page_sends_a_signed_in_administrator_to_the_admin(admin_client):
+    response = admin_client.get(reverse("admin:login"))
+    following = admin_client.get(reverse("admin:login"), {"next": "/admin/portal/insurer/"})
+    offsite = admin_client.get(reverse("admin:login"), {"next": "https://evil.example/admin/"})
+
+    assert response.headers["Location"] == reverse("admin:index")
+    assert following.headers["Location"] == "/admin/portal/insurer/"
+    assert offsite.headers["Location"] == reverse("admin:index")
