@@ -76,3 +76,46 @@ def enrol_totp(user: User) -> str:
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+# --- Intake -------------------------------------------------------------------------------------
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A claim in any status; a non-draft gets a placeholder reference, which the database
+    requires once a claim has left the draft (real ones come from `claim_submit`)."""
+
+    class Meta:
+        model = "intake.Claim"
+
+    claimant = factory.SubFactory(UserFactory)
+    status = "draft"
+    reference = factory.LazyAttributeSequence(
+        lambda o, n: None if o.status == "draft" else f"TEST-{n:06d}"
+    )
+
+
+def complete_draft(patient: User, **answers):
+    """A draft of `patient`'s with every required answer given; `answers` override any of them.
+
+    Losses are left empty, as a patient with none would; the provider is an active one in the
+    default jurisdiction unless `provider` (or `provider_not_listed`) is given.
+    """
+    if "provider" not in answers and "provider_not_listed" not in answers:
+        answers["provider"] = ProviderFactory()
+    defaults = {
+        "date_of_birth": datetime.date(1980, 5, 17),
+        "phone": "07700 900123",
+        "address": "1 High Street\nManchester\nM1 1AA",
+        "incident_date": datetime.date(2024, 3, 4),
+        "knowledge_date": datetime.date(2024, 6, 10),
+        "harm_category": "surgical",
+        "description": "The wrong knee was operated on.",
+        "severity": "moderate",
+        "injuries": "A scar and months of physiotherapy.",
+        "ongoing_treatment": False,
+        "statement_of_truth": True,
+        "consent_to_share": True,
+        "consent_to_records": True,
+    }
+    return ClaimFactory(claimant=patient, status="draft", **{**defaults, **answers})

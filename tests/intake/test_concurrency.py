@@ -1,0 +1,130 @@
+"""Claim references under real concurrency: many submissions at once, each in its own connection
+and transaction on PostgreSQL, must get unique, consecutive numbers with no gaps."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from intake.models import Claim, ClaimStatus
+from intake.services import claim_submit
+from tests.factories import UserFactory, complete_draft
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
+]
+
+N = 12
+TIMEOUT = 30
+
+
+def _reference_numbers(count: int) -> list[str]:
+    year = timezone.localdate().year
+    return [f"CLM-{year}-{number:06d}" for number in range(1, count + 1)]
+
+
+def _in_thread(work):
+    """Run `work` in a thread with its own database connection, closed when it ends."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except Exception as error:  # reported to the test thread
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _waiting_on_a_lock() -> int:
+    """How many other sessions of this database are blocked waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def _until(condition, *, timeout: float = TIMEOUT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_simultaneous_submissions_get_consecutive_references_without_gaps():
+    drafts = [complete_draft(UserFactory()) for _ in range(N)]
+    start = threading.Barrier(N, timeout=TIMEOUT)
+
+    def submit(draft):
+        def work():
+            start.wait()
+            return claim_submit(claim=Claim.objects.get(pk=draft.pk), user=draft.claimant)
+
+        return work
+
+    running = [_in_thread(submit(draft)) for draft in drafts]
+    for thread, _ in running:
+        thread.join(TIMEOUT)
+
+    assert not any(thread.is_alive() for thread, _ in running), "a submission never finished"
+    errors = [outcome["error"] for _, outcome in running if "error" in outcome]
+    assert errors == []
+    returned = sorted(outcome["result"].reference for _, outcome in running)
+    assert returned == _reference_numbers(N)
+    stored = Claim.objects.filter(pk__in=[draft.pk for draft in drafts])
+    assert sorted(stored.values_list("reference", flat=True)) == _reference_numbers(N)
+    assert set(stored.values_list("status", flat=True)) == {ClaimStatus.SUBMITTED}
+
+
+def test_a_submission_rolled_back_gives_its_number_to_the_next():
+    patient = UserFactory()
+    abandoned, kept = complete_draft(patient), complete_draft(patient)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        claim_submit(claim=abandoned, user=patient)
+        raise RuntimeError("the request failed after submitting")
+
+    abandoned.refresh_from_db()
+    assert (abandoned.status, abandoned.reference) == (ClaimStatus.DRAFT, None)
+    assert claim_submit(claim=kept, user=patient).reference == _reference_numbers(1)[0]
+    assert claim_submit(claim=abandoned, user=patient).reference == _reference_numbers(2)[1]
+
+
+def test_a_submission_waiting_for_a_number_gets_the_one_a_rolled_back_submission_gave_back():
+    first, second = complete_draft(UserFactory()), complete_draft(UserFactory())
+    holding, release = threading.Event(), threading.Event()
+
+    def submit_then_fail():
+        with transaction.atomic():
+            claim_submit(claim=first, user=first.claimant)
+            holding.set()
+            release.wait(TIMEOUT)
+            raise RuntimeError("the request failed after submitting")
+
+    failing, failed = _in_thread(submit_then_fail)
+    assert holding.wait(TIMEOUT), "the first submission never took its number"
+    waiting, waited = _in_thread(lambda: claim_submit(claim=second, user=second.claimant))
+    # Let the first roll back only once the second is queued behind its lock.
+    queued = _until(lambda: _waiting_on_a_lock() >= 1)
+    release.set()
+    failing.join(TIMEOUT)
+    waiting.join(TIMEOUT)
+
+    assert queued, "the second submission did not wait for the first"
+    assert isinstance(failed.get("error"), RuntimeError)
+    assert "error" not in waited, waited.get("error")
+    assert waited["result"].reference == _reference_numbers(1)[0]
+    first.refresh_from_db()
+    assert (first.status, first.reference) == (ClaimStatus.DRAFT, None)
