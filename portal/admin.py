@@ -2,12 +2,41 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import AuditEvent, Coverage, Insurer, Provider, User
-from portal.services import advocates_verify
+from portal.models import AuditAction, AuditEvent, Coverage, Insurer, Provider, User
+from portal.services import advocates_verify, audit_event_record
+
+
+class AuditedAdminMixin:
+    """Every change made in the admin also lands in the append-only audit log (Django's own
+    admin history can be edited; this cannot)."""
+
+    def log_addition(self, request, obj, message):
+        _audit_admin_change(request, AuditAction.CREATE, obj, message)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        _audit_admin_change(request, AuditAction.CHANGE, obj, message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            _audit_admin_change(request, AuditAction.DELETE, obj, [])
+        return super().log_deletions(request, queryset)
+
+
+def _audit_admin_change(request, action: AuditAction, obj, message) -> None:
+    changed = [
+        field
+        for entry in (message if isinstance(message, list) else [])
+        for field in entry.get("changed", {}).get("fields", [])
+    ]
+    audit_event_record(
+        action=action, actor=request.user, obj=obj, detail={"via": "admin", "fields": changed}
+    )
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "insurer", "is_active", "advocate_verified_at"]
     list_filter = ["role", "insurer", "is_active"]
@@ -36,22 +65,22 @@ class CoverageInline(admin.TabularInline):
 
 
 @admin.register(Insurer)
-class InsurerAdmin(admin.ModelAdmin):
+class InsurerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "contact_email", "is_active"]
     search_fields = ["name"]
     inlines = [CoverageInline]
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
-    list_display = ["name", "region", "is_active"]
-    list_filter = ["region", "is_active"]
+class ProviderAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "region", "jurisdiction", "is_active"]
+    list_filter = ["region", "jurisdiction", "is_active"]
     search_fields = ["name", "region"]
     inlines = [CoverageInline]
 
 
 @admin.register(Coverage)
-class CoverageAdmin(admin.ModelAdmin):
+class CoverageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "insurer", "starts_on", "ends_on"]
     list_filter = ["insurer"]
     autocomplete_fields = ["provider", "insurer"]

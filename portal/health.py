@@ -1,8 +1,10 @@
 """Checks of the four things the portal cannot work without. Each answers ok or a short reason.
 
-Reasons name the failure (refused, timed out, not found) but never a URL, password or key.
+/health/ is public, so a reason names only the kind of failure: never a host, port, URL,
+user name, password or key (those go to the log, which only operators read).
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +15,8 @@ from kombu import Connection
 
 from documents.scanner import ScannerUnavailable, scanner_version
 from documents.storage import s3_client
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ def check_database() -> CheckResult:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
-        return CheckResult(False, _short(exc))
+        return _failed("database", exc)
     return CheckResult(True)
 
 
@@ -36,7 +40,7 @@ def check_broker() -> CheckResult:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
     except Exception as exc:  # kombu raises transport-specific errors of many kinds
-        return CheckResult(False, _short(exc))
+        return _failed("broker", exc)
     return CheckResult(True)
 
 
@@ -47,17 +51,17 @@ def check_object_store() -> CheckResult:
         )
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "error")
-        return CheckResult(False, f"bucket not reachable ({code})")
+        return _failed("object_store", exc, reason=f"bucket not reachable ({code})")
     except BotoCoreError as exc:
-        return CheckResult(False, type(exc).__name__)
+        return _failed("object_store", exc)
     return CheckResult(True)
 
 
 def check_virus_scanner() -> CheckResult:
     try:
         scanner_version(timeout=settings.HEALTH_CHECK_TIMEOUT_SECONDS)
-    except ScannerUnavailable:
-        return CheckResult(False, "clamd is not answering")
+    except ScannerUnavailable as exc:
+        return _failed("virus_scanner", exc, reason="clamd is not answering")
     return CheckResult(True)
 
 
@@ -73,9 +77,6 @@ def run_checks() -> dict[str, CheckResult]:
     return {name: check() for name, check in CHECKS.items()}
 
 
-def _short(exc: Exception) -> str:
-    """The exception's kind and first line, without connection strings (which carry secrets)."""
-    first_line = str(exc).splitlines()[0] if str(exc) else ""
-    if "://" in first_line or "password" in first_line.lower():
-        return type(exc).__name__
-    return f"{type(exc).__name__}: {first_line[:120]}"
+def _failed(name: str, exc: Exception, *, reason: str = "") -> CheckResult:
+    logger.warning("Health check %s failed: %s", name, exc)
+    return CheckResult(False, reason or f"{type(exc).__name__}")

@@ -8,10 +8,11 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from portal.models import AuditAction
-from portal.request_context import origin_from_meta, reset_origin, set_origin
+from portal.request_context import origin_from_request, reset_origin, set_origin
 from portal.services import audit_event_record
 
 SESSION_STARTED_KEY = "portal_session_started"
@@ -27,7 +28,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = set_origin(origin_from_meta(request.META))
+        token = set_origin(origin_from_request(request))
         try:
             return self.get_response(request)
         finally:
@@ -70,10 +71,12 @@ class SessionTimeoutMiddleware:
 
 
 class StaffMfaRequiredMiddleware:
-    """Staff (adjusters, triage leads, administrators) reach nothing but their account pages
-    until they have enrolled in two-factor authentication."""
+    """Staff (adjusters, triage leads, administrators) reach nothing but enrolment in two-factor
+    authentication, re-entering their password for it, and signing out, until enrolled."""
 
-    ALWAYS_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/health/")
+    # By URL name, so a page added later under /accounts/ is not let through by accident.
+    ALLOWED_URL_NAMES = frozenset({"account_logout", "account_reauthenticate", "health"})
+    ALLOWED_URL_NAME_PREFIX = "mfa_"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -83,7 +86,7 @@ class StaffMfaRequiredMiddleware:
         if (
             user.is_authenticated
             and user.requires_mfa
-            and not request.path.startswith(self.ALWAYS_ALLOWED_PREFIXES)
+            and not self._allowed_before_enrolment(request)
             and not is_mfa_enabled(user)
         ):
             audit_event_record(
@@ -98,6 +101,13 @@ class StaffMfaRequiredMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    def _allowed_before_enrolment(self, request) -> bool:
+        try:
+            name = resolve(request.path_info).url_name or ""
+        except Resolver404:
+            return True  # answers 404 whatever happens next
+        return name in self.ALLOWED_URL_NAMES or name.startswith(self.ALLOWED_URL_NAME_PREFIX)
 
 
 class ContentSecurityPolicyMiddleware:

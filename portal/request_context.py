@@ -6,6 +6,9 @@ Set by `RequestContextMiddleware` for the life of one request; empty in workers 
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import PermissionDenied
+
 
 @dataclass(frozen=True)
 class RequestOrigin:
@@ -17,11 +20,15 @@ NO_REQUEST = RequestOrigin()
 _origin: ContextVar[RequestOrigin | None] = ContextVar("request_origin", default=None)
 
 
-def origin_from_meta(meta: dict) -> RequestOrigin:
-    """Build the origin from a request's META (REMOTE_ADDR as set by the web server)."""
+def origin_from_request(request) -> RequestOrigin:
+    """The client's address by the same rule allauth's rate limits use (TRUSTED_PROXY_COUNT),
+    so the audit log and the limits agree on who is asking."""
+    try:
+        ip_address = get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        ip_address = None
     return RequestOrigin(
-        ip_address=meta.get("REMOTE_ADDR") or None,
-        user_agent=(meta.get("HTTP_USER_AGENT") or "")[:300],
+        ip_address=ip_address, user_agent=(request.META.get("HTTP_USER_AGENT") or "")[:300]
     )
 
 

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# A developer's .env configures make run; the test suite sets PORTAL_IGNORE_DOTENV to stay hermetic.
+if not env.bool("PORTAL_IGNORE_DOTENV", default=False):
+    environ.Env.read_env(BASE_DIR / ".env")
 
 
 def _local_secret_key() -> str:
@@ -31,7 +34,20 @@ def _local_secret_key() -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
+# Behind TLS (production) set HTTPS=true: secure cookies, HSTS and the redirect follow from it,
+# and the settings a production deployment cannot do without become required.
+HTTPS = env.bool("HTTPS", default=False)
+
+
+def _required_in_production(name: str) -> str:
+    value = env.str(name, default="")
+    if HTTPS and not value:
+        raise ImproperlyConfigured(f"{name} must be set when HTTPS=true (production).")
+    return value
+
+
+# Every web process and worker must share one key: a per-machine key would break sessions.
+SECRET_KEY = _required_in_production("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-trusted-origins
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -148,10 +164,18 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Claim portal] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str(
+    "ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https" if HTTPS else "http"
+)
+# Behind N proxies that append to X-Forwarded-For, the client is the Nth address from the end.
+# Rate limits and the audit log both take the client's address from this.
+# https://docs.allauth.org/en/latest/common/configuration.html
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # https://docs.allauth.org/en/latest/mfa/configuration.html
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "portal.adapters.MFAAdapter"
+# Key for encrypting TOTP secrets at rest; derived from SECRET_KEY when not set.
+MFA_SECRET_ENCRYPTION_KEY = env.str("MFA_SECRET_ENCRYPTION_KEY", default="")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Claim portal")
 
@@ -164,12 +188,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- HTTPS and security headers ---------------------------------------------------------------
-# Behind TLS (production) set HTTPS=true: secure cookies, HSTS and the redirect follow from it.
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
-HTTPS = env.bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
@@ -201,8 +225,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="http://127.0.0.1:8333") or None
 S3_BUCKET = env.str("S3_BUCKET", default="claim-portal-documents")
 S3_REGION = env.str("S3_REGION", default="us-east-1")
-S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="portal-local")
-S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="portal-local-secret")
+# Set both empty to use the machine's own credentials (an IAM role) instead.
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", default="portal-local") or None
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", default="portal-local-secret") or None
 # Server-side encryption requested on every object: "AES256" (SSE-S3) or "aws:kms".
 S3_SERVER_SIDE_ENCRYPTION = env.str("S3_SERVER_SIDE_ENCRYPTION", default="AES256")
 S3_PRESIGNED_URL_SECONDS = env.int("S3_PRESIGNED_URL_SECONDS", default=60)
@@ -215,7 +240,9 @@ STORAGES = {
             "region_name": S3_REGION,
             "access_key": S3_ACCESS_KEY_ID,
             "secret_key": S3_SECRET_ACCESS_KEY,
-            "default_acl": "private",
+            # No ACL header: buckets with ACLs disabled (AWS's default) refuse one; objects are
+            # private because the bucket is (block public access), presigned URLs read them.
+            "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": S3_PRESIGNED_URL_SECONDS,
             "file_overwrite": False,
@@ -237,7 +264,10 @@ CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30.0)
 # --- Celery -----------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or CELERY_BROKER_URL
+# Redis keeps results itself; with RabbitMQ results travel back over the broker (rpc://).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -278,7 +308,8 @@ CELERY_TIMEZONE = "UTC"
 # --- Email ------------------------------------------------------------------------------------
 # smtp://user:pass@host:587/?tls=True, consolemail://, filemail:///path, or memorymail://
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Required in production: the console would print live password-reset links into the logs.
+EMAIL_CONFIG = env.email_url_config(_required_in_production("EMAIL_URL") or "consolemail://")
 vars().update(EMAIL_CONFIG)  # django-environ's documented way to spread EMAIL_* settings
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Claim portal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

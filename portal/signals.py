@@ -1,8 +1,11 @@
-"""Audit rows for events raised by Django's authentication, which the portal does not own."""
+"""Audit rows for events raised by Django's authentication and allauth's two-factor checks,
+which the portal does not own."""
 
+from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from portal.adapters import login_name
 from portal.models import AuditAction
 from portal.services import audit_event_record
 
@@ -15,8 +18,7 @@ def audit_login(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="portal_audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password; keep only the login name that was tried.
-    tried = str(credentials.get("email") or credentials.get("username") or "")[:254]
-    audit_event_record(action=AuditAction.LOGIN_FAILED, detail={"login": tried})
+    audit_event_record(action=AuditAction.LOGIN_FAILED, detail={"login": login_name(credentials)})
 
 
 @receiver(user_logged_out, dispatch_uid="portal_audit_logout")
@@ -27,4 +29,15 @@ def audit_logout(sender, request, user, **kwargs):
         actor=user,
         obj=user,
         detail={"reason": reason} if reason else {},
+    )
+
+
+@receiver(mfa_authentication_failed, dispatch_uid="portal_audit_mfa_failed")
+def audit_mfa_failed(sender, request, user, authenticator, **kwargs):
+    # Someone who knows the password is guessing second-factor codes, or the owner mistyped.
+    audit_event_record(
+        action=AuditAction.LOGIN_FAILED,
+        actor=user,
+        obj=user,
+        detail={"second_factor": authenticator.type},
     )

@@ -25,6 +25,8 @@ scripts/services.sh start clamd s3 redis
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal}
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/14}
 export CACHE_URL=${CACHE_URL:-locmemcache://}
+# Settings come from this environment alone, not from a developer's .env.
+export PORTAL_IGNORE_DOTENV=true
 
 # pytest's own exit codes stand: 5 ("no tests collected") is a failure too, since a suite that
 # runs nothing proves nothing.

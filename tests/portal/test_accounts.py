@@ -281,3 +281,74 @@ def test_navigation_follows_the_role(client):
 
     assert "My insurer" in page
     assert "Administration" not in page
+
+
+def test_wrong_second_factor_codes_are_audited(client):
+    adjuster = AdjusterFactory()
+    enrol_totp(adjuster)
+    client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
+
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+
+    failed = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED, actor=adjuster)
+    assert failed.detail == {"second_factor": "totp"}
+
+
+def test_attempts_refused_by_the_rate_limit_are_audited_too(client):
+    user = UserFactory()
+    for _ in range(8):
+        client.post(LOGIN_URL, {"login": user.email, "password": "wrong-password"})
+
+    failures = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED)
+    assert failures.count() == 8
+    assert failures.filter(detail__reason="rate limited").count() == 3
+
+
+def test_totp_secrets_are_encrypted_at_rest():
+    from allauth.mfa.models import Authenticator
+
+    adjuster = AdjusterFactory()
+    secret = enrol_totp(adjuster)
+
+    stored = Authenticator.objects.get(user=adjuster).data["secret"]
+    assert secret not in stored
+    assert _current_code(secret)  # and the portal still checks codes against it:
+    client = Client()
+    client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url_name", ["account_email", "account_change_password", "home", "dashboard"]
+)
+def test_unenrolled_staff_reach_only_enrolment_pages(client, url_name):
+    adjuster = AdjusterFactory()
+    client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("mfa_activate_totp")
+
+
+def test_unenrolled_staff_can_still_sign_out(client):
+    adjuster = AdjusterFactory()
+    client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
+
+    client.post(reverse("account_logout"))
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_behind_a_trusted_proxy_the_audit_log_records_the_clients_address(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    user = UserFactory()
+
+    client.post(
+        LOGIN_URL,
+        {"login": user.email, "password": "wrong-password"},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+
+    assert AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED).ip_address == "203.0.113.7"

@@ -133,3 +133,38 @@ def test_the_admin_sign_in_page_sends_a_signed_in_administrator_to_the_admin(adm
     assert response.headers["Location"] == reverse("admin:index")
     assert following.headers["Location"] == "/admin/portal/insurer/"
     assert offsite.headers["Location"] == reverse("admin:index")
+
+
+def test_changes_made_in_the_admin_are_in_the_audit_log(admin_client):
+    insurer = Insurer.objects.create(name="Old Name Mutual")
+
+    admin_client.post(
+        reverse("admin:portal_insurer_change", args=[insurer.pk]),
+        {
+            "name": "New Name Mutual",
+            "contact_email": "",
+            "is_active": "on",
+            "coverages-TOTAL_FORMS": "0",
+            "coverages-INITIAL_FORMS": "0",
+        },
+    )
+
+    change = AuditEvent.objects.get(action=AuditAction.CHANGE, object_id=str(insurer.pk))
+    assert change.detail == {"via": "admin", "fields": ["Name"]}
+
+
+def test_a_team_cannot_take_an_adjuster_of_another_insurer(admin_client):
+    from tests.factories import AdjusterFactory, InsurerFactory
+    from triage.models import Team
+
+    insurer = InsurerFactory()
+    outsider = AdjusterFactory()
+
+    response = admin_client.post(
+        reverse("admin:triage_team_add"),
+        {"insurer": insurer.pk, "name": "Complex", "members": [outsider.pk]},
+    )
+
+    assert response.status_code == 200
+    assert "Only adjusters who work for" in response.content.decode()
+    assert not Team.objects.exists()

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENVIRONMENT = {
@@ -16,6 +18,7 @@ PRODUCTION_ENVIRONMENT = {
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "S3_ENDPOINT_URL": "",
     "S3_BUCKET": "claims-documents",
+    "EMAIL_URL": "smtp://mailer:secret@smtp.example.org:587/?tls=True",
 }
 
 
@@ -62,7 +65,11 @@ def test_migrations_match_the_models():
 
 def test_env_example_lists_every_variable_the_settings_read():
     settings_source = (REPO_ROOT / "portal" / "settings.py").read_text()
-    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    read = set(
+        re.findall(
+            r'(?:env(?:\.\w+)?|_required_in_production)\(\s*"([A-Z][A-Z0-9_]+)"', settings_source
+        )
+    )
     listed = set(
         re.findall(
             r"^#?\s*([A-Z][A-Z0-9_]+)=",
@@ -73,3 +80,13 @@ def test_env_example_lists_every_variable_the_settings_read():
 
     assert read, "no environment variables found in settings.py"
     assert read - listed == set()
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "EMAIL_URL"])
+def test_production_refuses_to_start_without_its_own_secret_key_and_email(missing):
+    environment = {**PRODUCTION_ENVIRONMENT, missing: ""}
+
+    result = _manage("check", extra_env=environment)
+
+    assert result.returncode != 0
+    assert f"{missing} must be set when HTTPS=true" in result.stderr
