@@ -229,6 +229,7 @@ class LossesForm(forms.Form):
                     "min_value": _("Amounts cannot be negative."),
                     "invalid": _("Enter an amount in pounds, like 150 or 150.50."),
                     "max_digits": _("Enter an amount under 100 million pounds."),
+                    "max_whole_digits": _("Enter an amount under 100 million pounds."),
                     "max_decimal_places": _("Enter an amount in pounds and pence, like 150.50."),
                 },
             )

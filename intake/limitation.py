@@ -17,7 +17,7 @@ class LimitationRule:
 def limitation_rule(jurisdiction: str | None) -> LimitationRule:
     """The rule for `jurisdiction`, or the default jurisdiction's when it has none configured."""
     rules = settings.LIMITATION_RULES
-    return LimitationRule(**rules.get(jurisdiction or "", rules[settings.DEFAULT_JURISDICTION]))
+    return LimitationRule(**rules.get(jurisdiction or "") or rules[settings.DEFAULT_JURISDICTION])
 
 
 def limitation_deadline(

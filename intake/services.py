@@ -3,6 +3,7 @@
 import datetime
 from datetime import timedelta
 from decimal import Decimal
+from typing import NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,7 @@ from intake.models import (
     ClaimStatus,
     ClaimStatusChange,
 )
-from intake.steps import missing_steps
+from intake.steps import DRAFT_FIELDS, missing_steps
 from portal import access
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
@@ -57,6 +58,8 @@ def claim_draft_update(*, claim: Claim, user: User, changes: dict) -> Claim:
         access.refuse(
             user=user, object_type="intake.claim", object_id=claim.pk, reason="not an own draft"
         )
+    if unknown := set(changes) - DRAFT_FIELDS:
+        raise ValueError(f"Not answers a patient gives: {sorted(unknown)}")
     for field, value in changes.items():
         setattr(claim, field, value)
     claim.draft_reminded_at = None  # touched again: a new reminder is due if it goes stale
@@ -79,9 +82,13 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
 
     Submitting an already submitted claim changes nothing. Raises ClaimIncomplete.
     """
+    # Who is asking comes first: nobody else learns anything about the draft, not even which
+    # answers it lacks. The claimant never changes, so this needs no lock.
+    if access.claim_actor_kind(user, claim) != access.CLAIMANT:
+        _refuse_change(user=user, claim=claim)
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
-        if not locked.is_draft and access.claim_actor_kind(user, locked) == access.CLAIMANT:
+        if not locked.is_draft:
             return locked  # already submitted: a repeated or replayed submission
         if steps := missing_steps(locked):
             raise ClaimIncomplete(steps)
@@ -129,21 +136,41 @@ def claim_transition(
     A move to the current status is a no-op. Raises InvalidTransition, TransitionNotPermitted.
     """
     reason = reason.strip()
+    try:
+        locked = _transition_locked(claim=claim, to_status=to_status, actor=actor, reason=reason)
+    except TransitionNotPermitted:
+        # Written after the rollback of the refused change, so the audit row is kept.
+        _refuse_change(user=actor, claim=claim)
+    claim.status = locked.status
+    return locked
+
+
+def _refuse_change(*, user: User | None, claim: Claim) -> NoReturn:
+    access.audit_refusal(
+        user=user, object_type="intake.claim", object_id=claim.pk, reason="transition"
+    )
+    raise TransitionNotPermitted(_("You cannot make this change to the claim."))
+
+
+def _transition_locked(*, claim: Claim, to_status: str, actor: User | None, reason: str) -> Claim:
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         from_status = locked.status
         if from_status == to_status:
             return locked
+        # A stranger to the claim learns nothing, not even whether the move would be allowed.
+        if access.claim_actor_kind(actor, locked) is None:
+            raise TransitionNotPermitted
         if to_status not in ALLOWED_TRANSITIONS[from_status]:
             raise InvalidTransition(
                 _("A claim that is “%(from)s” cannot become “%(to)s”.")
                 % {"from": ClaimStatus(from_status).label, "to": ClaimStatus(to_status).label}
             )
         if not access.claim_may_transition(actor, locked, to_status):
-            access.audit_refusal(
-                user=actor, object_type="intake.claim", object_id=locked.pk, reason="transition"
-            )
-            raise TransitionNotPermitted(_("You cannot make this change to the claim."))
+            raise TransitionNotPermitted
+        if to_status == ClaimStatus.SUBMITTED and not locked.reference:
+            # Only claim_submit sends a claim: it checks the answers and gives the reference.
+            raise ClaimError(_("Send the claim from its check-answers page."))
         if (from_status, to_status) in REASON_REQUIRED and not reason:
             raise ClaimError(_("Give a reason for this change."))
         locked.status = to_status
@@ -167,7 +194,6 @@ def claim_transition(
                 actor_id=actor.pk if actor else None,
             )
         )
-    claim.status = to_status
     return locked
 
 
@@ -210,7 +236,9 @@ def _draft_remind(*, claim: Claim, now: datetime.datetime, deleted_on: datetime.
             draft_reminded_at=now
         )
         if claimed:
-            send_draft_email(claim=claim, kind="reminder", deleted_on=deleted_on)
+            transaction.on_commit(
+                lambda: send_draft_email(claim=claim, kind="reminder", deleted_on=deleted_on)
+            )
     return bool(claimed)
 
 
@@ -224,5 +252,5 @@ def _draft_purge(*, claim: Claim) -> bool:
                 object_id=str(claim.pk),
                 detail={"reason": "draft untouched"},
             )
-            send_draft_email(claim=claim, kind="purged")
+            transaction.on_commit(lambda: send_draft_email(claim=claim, kind="purged"))
     return bool(deleted)

@@ -54,6 +54,30 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+#: Everything a patient's answers may change on a draft (and nothing else, such as its status).
+DRAFT_FIELDS = frozenset(
+    {
+        "date_of_birth",
+        "phone",
+        "address",
+        "nhs_number",
+        "provider",
+        "provider_not_listed",
+        "incident_date",
+        "knowledge_date",
+        "harm_category",
+        "description",
+        "severity",
+        "injuries",
+        "ongoing_treatment",
+        "losses",
+        "time_off_work_days",
+        "statement_of_truth",
+        "consent_to_share",
+        "consent_to_records",
+        "duplicate_acknowledged",
+    }
+)
 
 
 def step_after(step: Step) -> Step | None:

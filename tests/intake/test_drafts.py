@@ -26,16 +26,27 @@ def draft():
     )
 
 
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run the service as the beat task would: emails go out once its changes are committed."""
+
+    def run_at(now):
+        with django_capture_on_commit_callbacks(execute=True):
+            return drafts_remind_and_purge(now=now)
+
+    return run_at
+
+
 def _age(claim: Claim, days: int) -> None:
     Claim.objects.filter(pk=claim.pk).update(updated_at=timezone.now() - timedelta(days=days))
 
 
-def test_a_stale_draft_is_reminded_once_with_its_deletion_date(draft, settings):
+def test_a_stale_draft_is_reminded_once_with_its_deletion_date(draft, settings, run):
     settings.DRAFT_REMINDER_DAYS, settings.DRAFT_PURGE_DAYS = 14, 60
     _age(draft, 15)
 
-    assert drafts_remind_and_purge(now=timezone.now()) == (1, 0)
-    assert drafts_remind_and_purge(now=timezone.now()) == (0, 0)
+    assert run(timezone.now()) == (1, 0)
+    assert run(timezone.now()) == (0, 0)
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -46,19 +57,19 @@ def test_a_stale_draft_is_reminded_once_with_its_deletion_date(draft, settings):
     assert "sepsis" not in message.body + message.subject
 
 
-def test_a_fresh_draft_is_left_alone(draft):
+def test_a_fresh_draft_is_left_alone(draft, run):
     _age(draft, 3)
 
-    assert drafts_remind_and_purge(now=timezone.now()) == (0, 0)
+    assert run(timezone.now()) == (0, 0)
     assert mail.outbox == []
 
 
-def test_a_reminded_draft_untouched_until_the_date_given_is_deleted_with_notice(draft):
+def test_a_reminded_draft_untouched_until_the_date_given_is_deleted_with_notice(draft, run):
     _age(draft, 15)
-    drafts_remind_and_purge(now=timezone.now())
+    run(timezone.now())
 
-    assert drafts_remind_and_purge(now=timezone.now() + timedelta(days=45)) == (0, 0)
-    assert drafts_remind_and_purge(now=timezone.now() + timedelta(days=47)) == (0, 1)
+    assert run(timezone.now() + timedelta(days=45)) == (0, 0)
+    assert run(timezone.now() + timedelta(days=47)) == (0, 1)
 
     assert not Claim.objects.filter(pk=draft.pk).exists()
     assert "deleted" in mail.outbox[-1].subject
@@ -66,25 +77,25 @@ def test_a_reminded_draft_untouched_until_the_date_given_is_deleted_with_notice(
     assert AuditEvent.objects.filter(action=AuditAction.DELETE, object_id=str(draft.pk)).exists()
 
 
-def test_a_draft_is_never_deleted_without_a_reminder_first(draft):
+def test_a_draft_is_never_deleted_without_a_reminder_first(draft, run):
     _age(draft, 61)
 
-    assert drafts_remind_and_purge(now=timezone.now()) == (1, 0)
+    assert run(timezone.now()) == (1, 0)
     assert Claim.objects.filter(pk=draft.pk).exists()
 
 
-def test_touching_a_reminded_draft_starts_a_new_stale_spell(draft):
+def test_touching_a_reminded_draft_starts_a_new_stale_spell(draft, run):
     _age(draft, 15)
-    drafts_remind_and_purge(now=timezone.now())
+    run(timezone.now())
 
     claim_draft_update(claim=Claim.objects.get(pk=draft.pk), user=draft.claimant, changes={})
     _age(draft, 61)
 
-    assert drafts_remind_and_purge(now=timezone.now()) == (1, 0)
+    assert run(timezone.now()) == (1, 0)
     assert Claim.objects.filter(pk=draft.pk).exists()
 
 
-def test_the_periodic_task_reports_what_it_did(draft):
+def test_the_periodic_task_reports_what_it_did(draft, run):
     _age(draft, 15)
 
     assert drafts_remind_and_purge_task.apply().get() == {"reminded": 1, "purged": 0}
