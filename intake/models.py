@@ -45,6 +45,10 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED: frozenset({S.UNDER_REVIEW}),
     S.WITHDRAWN: frozenset(),
 }
+#: States in which an adjuster is working the claim (they count towards their capacity).
+OPEN_FOR_ADJUSTER = (S.ASSIGNED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.OFFER_MADE)
+#: States in which the insurer still owes a decision (the decide-by date runs).
+DECISION_PENDING = (S.ASSIGNED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED)
 #: Moves that must say why (a refusal and a reopening); other reasons are optional.
 REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
     {(S.UNDER_REVIEW, S.DENIED), (S.DENIED, S.UNDER_REVIEW), (S.CLOSED, S.UNDER_REVIEW)}
@@ -137,6 +141,14 @@ class Claim(models.Model):
         blank=True,
         related_name="assigned_claims",
     )
+    team = models.ForeignKey(
+        "triage.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), default=2)
+    acknowledge_by = models.DateField(_("acknowledge by"), null=True, blank=True)
+    decide_by = models.DateField(_("decide by"), null=True, blank=True)
+    # Breaches already alerted ("acknowledge:<date>", "decide:<date>"): one alert per breach.
+    overdue_alerts = models.JSONField(default=list, blank=True)
 
     duplicate_acknowledged = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -151,6 +163,12 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["claimant", "status"], name="claim_claimant_status_idx"),
             models.Index(fields=["status", "updated_at"], name="claim_status_updated_idx"),
+            # The adjuster's queue: their open claims by due date, then priority.
+            models.Index(
+                fields=["assigned_adjuster", "status", "decide_by", "-priority"],
+                name="claim_adjuster_queue_idx",
+            ),
+            models.Index(fields=["insurer", "team", "status"], name="claim_team_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(

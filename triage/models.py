@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,3 +46,170 @@ class Team(models.Model):
         super().clean()
         if self.lead_id and self.lead.insurer_id != self.insurer_id:
             raise ValidationError({"lead": _("The triage lead must work for the team's insurer.")})
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class AdjusterProfile(models.Model):
+    """How much work an adjuster takes and which claims fit them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="adjuster_profile",
+        limit_choices_to={"role": "adjuster"},
+    )
+    capacity = models.PositiveIntegerField(_("capacity (open claims)"), default=20)
+    regions = models.JSONField(
+        _("regions"), default=list, blank=True, help_text=_("Provider regions; empty: any.")
+    )
+    skills = models.JSONField(
+        _("skills"), default=list, blank=True, help_text=_("Kinds of harm; empty: any.")
+    )
+    on_leave = models.BooleanField(_("on leave"), default=False)
+    last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("adjuster profile")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.capacity})"
+
+    def fits(self, *, harm_category: str, region: str) -> bool:
+        return (not self.skills or harm_category in self.skills) and (
+            not self.regions or region in self.regions
+        )
+
+
+class ConflictOfInterest(models.Model):
+    """An adjuster who must not handle claims about a provider (a relative works there, say)."""
+
+    adjuster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts"
+    )
+    provider = models.ForeignKey("portal.Provider", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["adjuster", "provider"], name="conflict_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adjuster} / {self.provider}"
+
+
+class RoutingRule(models.Model):
+    """One rule of an insurer's ordered list: conditions on the claim, then where it goes.
+
+    Empty conditions match anything; the first matching rule (lowest position) wins, and the
+    default rule, which matches everything, comes last.
+    """
+
+    insurer = models.ForeignKey(
+        "portal.Insurer", on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=120)
+    is_default = models.BooleanField(_("default rule"), default=False)
+    # Conditions
+    harm_categories = models.JSONField(_("kinds of harm"), default=list, blank=True)
+    severities = models.JSONField(_("severities"), default=list, blank=True)
+    provider = models.ForeignKey(
+        "portal.Provider", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    region = models.CharField(_("provider region"), max_length=100, blank=True)
+    min_claimed_amount = models.DecimalField(
+        _("claimed amount from"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_claimed_amount = models.DecimalField(
+        _("claimed amount up to"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_days_to_limitation = models.PositiveIntegerField(
+        _("days left before the limitation deadline, at most"), null=True, blank=True
+    )
+    # Actions
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="routing_rules")
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    days_to_acknowledge = models.PositiveIntegerField(_("business days to acknowledge"), default=5)
+    days_to_decide = models.PositiveIntegerField(_("business days to decide"), default=60)
+
+    class Meta:
+        ordering = ["insurer", "position"]
+        verbose_name = _("routing rule")
+        constraints = [
+            models.UniqueConstraint(fields=["insurer", "position"], name="rule_unique_position"),
+            models.UniqueConstraint(
+                fields=["insurer"],
+                condition=models.Q(is_default=True),
+                name="rule_one_default_per_insurer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class RoutingRuleChange(models.Model):
+    """Every change to a rule: who, when, before and after (None when created or deleted)."""
+
+    insurer = models.ForeignKey("portal.Insurer", on_delete=models.CASCADE, related_name="+")
+    rule_id_at_change = models.PositiveBigIntegerField(_("rule id"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"rule {self.rule_id_at_change} changed {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class RoutingDecision(models.Model):
+    """Why a claim went where it went, in words a triage lead can read."""
+
+    claim = models.ForeignKey(
+        "intake.Claim", on_delete=models.CASCADE, related_name="routing_decisions"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
+    adjuster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class Holiday(models.Model):
+    """A day that is not a business day, besides weekends."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"

@@ -1,0 +1,235 @@
+"""Routing a submitted claim to its insurer, team and adjuster, and the triage lead's changes.
+
+Every status change goes through intake's claim_transition; this module decides where a claim
+goes and records why, in words a triage lead can read.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from intake.models import DECISION_PENDING, OPEN_FOR_ADJUSTER, Claim, ClaimStatus
+from intake.services import claim_transition
+from portal.models import Coverage, Insurer, Role, User
+from triage.alerts import alert_triage_leads
+from triage.calendar import add_business_days
+from triage.matching import first_matching_rule, rule_summary
+from triage.models import AdjusterProfile, RoutingDecision, RoutingRule
+
+
+@dataclass(frozen=True)
+class Candidate:
+    profile: AdjusterProfile
+    open_claims: int
+
+    @property
+    def load(self) -> float:
+        return self.open_claims / self.profile.capacity
+
+    @property
+    def has_room(self) -> bool:
+        return self.open_claims < self.profile.capacity
+
+
+def claim_route(*, claim_id) -> Claim | None:
+    """Route a submitted claim: insurer by coverage on the incident date, team by the insurer's
+    first matching rule, adjuster by load. Without coverage or a matching rule it goes to the
+    needs-triage queue; with a full team it waits in the team's queue.
+
+    Idempotent: a claim that is gone, or no longer waiting to be routed, is left as it is.
+    """
+    with transaction.atomic():
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("provider")
+            .filter(pk=claim_id, status=ClaimStatus.SUBMITTED, team__isnull=True)
+            .first()
+        )
+        if claim is None:
+            return None
+        insurer = _insurer_on_incident_date(claim)
+        if insurer is None:
+            return _send_to_needs_triage(claim, _why_no_insurer(claim))
+        claim.insurer = insurer
+        rule = first_matching_rule(
+            rules=RoutingRule.objects.filter(insurer=insurer).select_related("team"),
+            claim=claim,
+            today=timezone.localdate(),
+        )
+        if rule is None:
+            return _send_to_needs_triage(claim, f"no routing rule of {insurer.name} matched")
+        _apply_rule(claim, rule)
+        return _assign_within_team(claim, rule=rule, actor=None)
+
+
+def _insurer_on_incident_date(claim: Claim) -> Insurer | None:
+    if not claim.provider_id:
+        return None
+    coverage = (
+        Coverage.objects.on(claim.incident_date)
+        .filter(provider_id=claim.provider_id)
+        .select_related("insurer")
+        .first()
+    )
+    return coverage.insurer if coverage else None
+
+
+def _why_no_insurer(claim: Claim) -> str:
+    if not claim.provider_id:
+        return "provider not listed: a triage lead chooses the insurer"
+    return f"no insurer covered {claim.provider.name} on {claim.incident_date:%d %b %Y}"
+
+
+def _send_to_needs_triage(claim: Claim, reason: str) -> Claim:
+    claim.save(update_fields=["insurer"])
+    RoutingDecision.objects.create(claim=claim, reason=reason)
+    return claim_transition(claim=claim, to_status=ClaimStatus.NEEDS_TRIAGE, actor=None)
+
+
+def _apply_rule(claim: Claim, rule: RoutingRule) -> None:
+    today = timezone.localdate()
+    claim.team = rule.team
+    claim.priority = rule.priority
+    claim.acknowledge_by = add_business_days(today, rule.days_to_acknowledge)
+    claim.decide_by = add_business_days(today, rule.days_to_decide)
+    claim.save(update_fields=["insurer", "team", "priority", "acknowledge_by", "decide_by"])
+
+
+def _assign_within_team(
+    claim: Claim, *, rule: RoutingRule | None, actor: User | None, exclude: User | None = None
+) -> Claim:
+    """Give the claim to the least-loaded fitting adjuster of its team, or keep it in the team's
+    queue when nobody has room. The claim must be locked by the caller."""
+    chosen = _least_loaded(claim, exclude=exclude)
+    prefix = f"{rule_summary(rule)} → {claim.team.name}" if rule else claim.team.name
+    if chosen is None:
+        RoutingDecision.objects.create(
+            claim=claim,
+            rule=rule,
+            team=claim.team,
+            actor=actor,
+            reason=f"{prefix}; nobody in the team has room: waiting in the team queue",
+        )
+        alert_triage_leads(claim=claim, subject="team_full")
+        return claim
+    adjuster = chosen.profile.user
+    claim.assigned_adjuster = adjuster
+    claim.save(update_fields=["assigned_adjuster"])
+    chosen.profile.last_assigned_at = timezone.now()
+    chosen.profile.save(update_fields=["last_assigned_at"])
+    RoutingDecision.objects.create(
+        claim=claim,
+        rule=rule,
+        team=claim.team,
+        adjuster=adjuster,
+        actor=actor,
+        reason=(
+            f"{prefix}; assigned to {_initialled(adjuster)}, "
+            f"{chosen.open_claims + 1} of {chosen.profile.capacity} open"
+        ),
+    )
+    if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.NEEDS_TRIAGE):
+        return claim_transition(claim=claim, to_status=ClaimStatus.ASSIGNED, actor=actor)
+    return claim
+
+
+def _least_loaded(claim: Claim, *, exclude: User | None) -> Candidate | None:
+    """The fitting adjuster with the lowest open ÷ capacity, ties to the one assigned least
+    recently. Their profiles stay locked until the transaction ends, so claims routed at the
+    same moment queue here and nobody is pushed past capacity."""
+    profiles = list(
+        AdjusterProfile.objects.select_for_update(of=("self",))
+        .filter(
+            user__teams=claim.team,
+            user__is_active=True,
+            user__role=Role.ADJUSTER,
+            user__insurer_id=claim.insurer_id,
+            on_leave=False,
+        )
+        .exclude(user__conflicts__provider_id=claim.provider_id)
+        .exclude(user=exclude)
+        .select_related("user")
+        .order_by("pk")  # one locking order for everyone: no deadlocks
+    )
+    region = claim.provider.region if claim.provider_id else ""
+    fitting = [p for p in profiles if p.fits(harm_category=claim.harm_category, region=region)]
+    # Counted after the lock is held, in a new statement, so earlier assignments are seen.
+    counts = _open_claims_by_adjuster([p.user_id for p in fitting])
+    candidates = [Candidate(p, counts.get(p.user_id, 0)) for p in fitting]
+    with_room = [c for c in candidates if c.has_room]
+    if not with_room:
+        return None
+    never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    return min(with_room, key=lambda c: (c.load, c.profile.last_assigned_at or never, c.profile.pk))
+
+
+def _open_claims_by_adjuster(user_ids: list[int]) -> dict[int, int]:
+    rows = (
+        Claim.objects.filter(assigned_adjuster_id__in=user_ids, status__in=OPEN_FOR_ADJUSTER)
+        .values("assigned_adjuster_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["assigned_adjuster_id"]: row["n"] for row in rows}
+
+
+def _initialled(user: User) -> str:
+    """'A. Patel' for Asha Patel: enough for colleagues to know who."""
+    parts = user.get_full_name().split()
+    if len(parts) < 2:
+        return user.get_full_name()
+    return f"{parts[0][0]}. {parts[-1]}"
+
+
+# --- Sweeps run by beat ---------------------------------------------------------------------
+#: A submitted claim not routed after this long lost its routing task (broker down, say).
+ROUTING_GRACE = datetime.timedelta(minutes=2)
+
+
+def claims_route_waiting(*, now: datetime.datetime | None = None) -> int:
+    """Route submitted claims still waiting after the grace period; returns how many moved on."""
+    cutoff = (now or timezone.now()) - ROUTING_GRACE
+    waiting = Claim.objects.filter(
+        status=ClaimStatus.SUBMITTED, team__isnull=True, submitted_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    return sum(1 for claim_id in waiting if claim_route(claim_id=claim_id) is not None)
+
+
+def claims_flag_overdue(*, today: datetime.date | None = None) -> int:
+    """Alert the insurer's triage leads once per breach of a due date; returns the alerts sent."""
+    today = today or timezone.localdate()
+    sent = 0
+    for claim in _claims_past_a_due_date(today):
+        for breach in _breaches(claim, today):
+            if _claim_breach(claim, breach):
+                alert_triage_leads(claim=claim, subject="overdue")
+                sent += 1
+    return sent
+
+
+def _claims_past_a_due_date(today: datetime.date):
+    acknowledge_late = Q(status=ClaimStatus.ASSIGNED, acknowledge_by__lt=today)
+    decide_late = Q(status__in=DECISION_PENDING, decide_by__lt=today)
+    return Claim.objects.filter(acknowledge_late | decide_late).select_related("insurer")
+
+
+def _breaches(claim: Claim, today: datetime.date) -> list[str]:
+    breaches = []
+    if claim.status == ClaimStatus.ASSIGNED and claim.acknowledge_by < today:
+        breaches.append(f"acknowledge:{claim.acknowledge_by.isoformat()}")
+    if claim.decide_by and claim.decide_by < today:
+        breaches.append(f"decide:{claim.decide_by.isoformat()}")
+    return breaches
+
+
+def _claim_breach(claim: Claim, breach: str) -> bool:
+    """Record the breach as alerted; False when it already was (a repeated sweep)."""
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        if breach in locked.overdue_alerts:
+            return False
+        locked.overdue_alerts = [*locked.overdue_alerts, breach]
+        locked.save(update_fields=["overdue_alerts"])
+        return True
