@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from documents.views import documents_section_context
 from intake import selectors, services
 from intake.forms import WithdrawForm
 from intake.limitation import limitation_is_near
@@ -206,6 +207,7 @@ def claim_detail(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         ],
         "losses": _losses_for_display(claim),
         "is_claimant": claim.claimant_id == request.user.pk,
+        **documents_section_context(user=request.user, claim=claim),
     }
     return render(request, "intake/claim_detail.html", context)
 

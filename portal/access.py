@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from documents.models import Document
 from intake.models import BEFORE_DECISION, Claim, ClaimStatus
 from portal.models import AuditAction, Insurer, Role, User
 from portal.services import audit_event_record
@@ -120,3 +121,29 @@ def claim_may_transition(user: User | None, claim: Claim, to_status: str) -> boo
 def claim_may_edit_draft(user: User, claim: Claim) -> bool:
     """Only the patient who started a draft may change it, and only while it is a draft."""
     return claim.is_draft and claim_actor_kind(user, claim) == CLAIMANT
+
+
+# --- Documents ----------------------------------------------------------------------------------
+# Whoever may see a claim may see its documents (the patient, the assigned adjuster, the triage
+# leads of the claim's insurer); advocates will join through their authorities. Only the patient
+# sends documents, at any time after submission.
+
+
+def documents_visible_to(user: User) -> QuerySet[Document]:
+    """Documents of the claims `user` may see."""
+    return Document.objects.filter(claim__in=claims_visible_to(user))
+
+
+def document_may_upload(user: User, claim: Claim) -> bool:
+    """Only the claim's patient sends documents, and only once the claim has been submitted."""
+    return not claim.is_draft and claim_actor_kind(user, claim) == CLAIMANT
+
+
+def document_may_see_problems(user: User, claim: Claim) -> bool:
+    """Triage leads of the claim's insurer are shown files that failed or lost their scan."""
+    return (
+        user.is_authenticated
+        and user.role == Role.TRIAGE_LEAD
+        and user.insurer_id is not None
+        and claim.insurer_id == user.insurer_id
+    )

@@ -261,6 +261,26 @@ CLAMD_HOST = env.str("CLAMD_HOST", default="127.0.0.1")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30.0)
 
+# --- Documents --------------------------------------------------------------------------------
+# Limits enforced while an upload streams (documents.upload), before the body is read whole.
+DOCUMENT_MAX_FILE_MB = env.int("DOCUMENT_MAX_FILE_MB", default=50)
+DOCUMENT_MAX_FILES_PER_REQUEST = env.int("DOCUMENT_MAX_FILES_PER_REQUEST", default=5)
+DOCUMENT_MAX_TOTAL_PER_CLAIM_MB = env.int("DOCUMENT_MAX_TOTAL_PER_CLAIM_MB", default=500)
+# Infected files stay in quarantine this long (for investigation), then their objects go.
+DOCUMENT_INFECTED_RETENTION_DAYS = env.int("DOCUMENT_INFECTED_RETENTION_DAYS", default=30)
+# A scan that cannot reach clamd or S3 retries with exponential backoff, then is left in error.
+DOCUMENT_SCAN_MAX_RETRIES = env.int("DOCUMENT_SCAN_MAX_RETRIES", default=10)
+DOCUMENT_SCAN_RETRY_BASE_SECONDS = env.int("DOCUMENT_SCAN_RETRY_BASE_SECONDS", default=15)
+DOCUMENT_SCAN_RETRY_MAX_SECONDS = env.int("DOCUMENT_SCAN_RETRY_MAX_SECONDS", default=900)
+# Pending documents never attempted after this long are queued again (a lost message).
+DOCUMENT_SCAN_REQUEUE_MINUTES = env.int("DOCUMENT_SCAN_REQUEUE_MINUTES", default=15)
+# Objects no document refers to are deleted once older than this (longer than any upload).
+DOCUMENT_ORPHAN_GRACE_MINUTES = env.int("DOCUMENT_ORPHAN_GRACE_MINUTES", default=120)
+# Only the document upload view takes files, streaming them to S3 with its own handler; anywhere
+# else a file is skipped, so none is kept in a web process's memory or on its disk.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#file-upload-handlers
+FILE_UPLOAD_HANDLERS = ["documents.upload.NoFilesExpectedHandler"]
+
 # --- Celery -----------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -301,6 +321,22 @@ CELERY_BEAT_SCHEDULE = {
     "remind-and-purge-stale-drafts": {
         "task": "intake.tasks.drafts_remind_and_purge_task",
         "schedule": crontab(minute=5, hour=6),
+    },
+    "documents-rescan-if-signatures-changed": {
+        "task": "documents.tasks.documents_rescan_if_signatures_changed",
+        "schedule": crontab(minute=40),
+    },
+    "documents-requeue-pending": {
+        "task": "documents.tasks.documents_requeue_pending",
+        "schedule": crontab(minute="*/10"),
+    },
+    "documents-reap-orphans": {
+        "task": "documents.tasks.document_reap_orphans",
+        "schedule": crontab(minute=25),
+    },
+    "documents-purge-infected": {
+        "task": "documents.tasks.documents_purge_infected",
+        "schedule": crontab(minute=50, hour=4),
     },
 }
 CELERY_TIMEZONE = "UTC"

@@ -1,0 +1,178 @@
+"""The documents' objects in S3: streamed writes, streamed reads, promotion and deletion.
+
+Writes go straight from the request to S3 in parts of PART_BYTES (a multipart upload once a file
+outgrows one part), so a web process holds at most one part of one file in memory and nothing
+touches its local disk. Every object is written private with server-side encryption requested.
+"""
+
+import contextlib
+import functools
+import uuid
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from documents.models import CLEAN_PREFIX, QUARANTINE_PREFIX
+from documents.storage import s3_client
+
+#: S3's smallest allowed part (except the last) is 5 MiB; a part is all a writer keeps in memory.
+PART_BYTES = 5 * 1024 * 1024
+#: What the object store can raise when it is down, slow or refuses a request.
+StorageErrors = (BotoCoreError, ClientError)
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(endpoint: str | None, region: str, access_key: str | None):
+    return s3_client()
+
+
+def client():
+    """A shared boto3 client (they are thread-safe) for the configured endpoint."""
+    return _client_for(settings.S3_ENDPOINT_URL, settings.S3_REGION, settings.S3_ACCESS_KEY_ID)
+
+
+def _encryption() -> dict:
+    return {"ServerSideEncryption": settings.S3_SERVER_SIDE_ENCRYPTION}
+
+
+def new_quarantine_key() -> str:
+    """A random key carrying no personal data; the clean copy keeps the same uuid."""
+    return f"{QUARANTINE_PREFIX}{uuid.uuid4()}"
+
+
+def clean_key_for(quarantine_key: str) -> str:
+    return CLEAN_PREFIX + quarantine_key.removeprefix(QUARANTINE_PREFIX)
+
+
+class ObjectWriter:
+    """Streams one object to S3: a single PUT when it fits in one part, else a multipart upload."""
+
+    def __init__(self, key: str, content_type: str = "application/octet-stream"):
+        self.key = key
+        self.content_type = content_type
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[dict] = []
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= PART_BYTES:
+            self._flush_part()
+
+    def _flush_part(self) -> None:
+        s3 = client()
+        if self._upload_id is None:
+            self._upload_id = s3.create_multipart_upload(
+                Bucket=settings.S3_BUCKET,
+                Key=self.key,
+                ContentType=self.content_type,
+                **_encryption(),
+            )["UploadId"]
+        number = len(self._parts) + 1
+        body = bytes(self._buffer)
+        self._buffer.clear()
+        reply = s3.upload_part(
+            Bucket=settings.S3_BUCKET,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        self._parts.append({"PartNumber": number, "ETag": reply["ETag"]})
+
+    def close(self) -> None:
+        """Finish the object; after this it exists in S3 whole, or an exception was raised."""
+        s3 = client()
+        if self._upload_id is None:
+            s3.put_object(
+                Bucket=settings.S3_BUCKET,
+                Key=self.key,
+                Body=bytes(self._buffer),
+                ContentType=self.content_type,
+                **_encryption(),
+            )
+            self._buffer.clear()
+            return
+        if self._buffer:
+            self._flush_part()
+        s3.complete_multipart_upload(
+            Bucket=settings.S3_BUCKET,
+            Key=self.key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+        )
+
+    def abort(self) -> None:
+        """Give up on the object: nothing is left (best effort; the reaper does the rest)."""
+        self._buffer.clear()
+        if self._upload_id is not None:
+            with contextlib.suppress(StorageErrors):
+                client().abort_multipart_upload(
+                    Bucket=settings.S3_BUCKET, Key=self.key, UploadId=self._upload_id
+                )
+
+
+def open_stream(key: str) -> tuple[BinaryIO, str]:
+    """A streaming reader of the object and its ETag; reading never loads it whole."""
+    reply = client().get_object(Bucket=settings.S3_BUCKET, Key=key)
+    return reply["Body"], reply["ETag"]
+
+
+def copy_if_unchanged(*, source: str, target: str, etag: str) -> None:
+    """Copy `source` to `target` only if it is still the version with `etag` (the one scanned)."""
+    client().copy_object(
+        Bucket=settings.S3_BUCKET,
+        Key=target,
+        CopySource={"Bucket": settings.S3_BUCKET, "Key": source},
+        CopySourceIfMatch=etag,
+        MetadataDirective="COPY",
+        **_encryption(),
+    )
+
+
+def etag_of(key: str) -> str:
+    return client().head_object(Bucket=settings.S3_BUCKET, Key=key)["ETag"]
+
+
+def delete(key: str) -> None:
+    client().delete_object(Bucket=settings.S3_BUCKET, Key=key)
+
+
+def delete_quietly(key: str) -> None:
+    """Delete, leaving any failure to the orphan reaper."""
+    with contextlib.suppress(StorageErrors):
+        delete(key)
+
+
+def iter_keys(prefix: str) -> Iterator[tuple[str, object]]:
+    """Every (key, last modified) under `prefix`, page by page."""
+    paginator = client().get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=settings.S3_BUCKET, Prefix=prefix):
+        for item in page.get("Contents", []):
+            yield item["Key"], item["LastModified"]
+
+
+def iter_unfinished_uploads(prefix: str) -> Iterator[tuple[str, str, object]]:
+    """Every multipart upload under `prefix` that was started and never completed."""
+    reply = client().list_multipart_uploads(Bucket=settings.S3_BUCKET, Prefix=prefix)
+    for upload in reply.get("Uploads", []):
+        yield upload["Key"], upload["UploadId"], upload["Initiated"]
+
+
+def abort_upload(key: str, upload_id: str) -> None:
+    client().abort_multipart_upload(Bucket=settings.S3_BUCKET, Key=key, UploadId=upload_id)
+
+
+def presigned_download_url(*, key: str, disposition: str, content_type: str) -> str:
+    """A URL that reads the private object for S3_PRESIGNED_URL_SECONDS, as an attachment."""
+    return default_storage.url(
+        key,
+        parameters={
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": content_type,
+        },
+        expire=settings.S3_PRESIGNED_URL_SECONDS,
+    )

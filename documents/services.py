@@ -1,0 +1,444 @@
+"""Writes for documents: saving uploads, scanning, promotion, rescans and storage housekeeping.
+
+A document's bytes go to quarantine/<uuid> during the request (documents.upload), a row is saved
+here, and a scan task is queued once that row is committed. The scan streams the object from S3
+to clamd; a clean file is copied to clean/<uuid> (only if it is still the version scanned) and only
+then downloadable. Nothing here ever holds a whole file in memory.
+"""
+
+import enum
+import functools
+import hashlib
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents import objects
+from documents.models import (
+    CLEAN_PREFIX,
+    QUARANTINE_PREFIX,
+    Document,
+    ScanStatus,
+)
+from documents.names import content_disposition
+from documents.scanner import ScannerUnavailable, ScanResult, Verdict, scan_stream, scanner_version
+from documents.upload import MB, StoredUpload, UploadLimits
+from intake.models import Claim, ClaimStatus
+from portal import access
+from portal.models import AuditAction, User
+from portal.services import audit_event_record
+
+logger = logging.getLogger(__name__)
+
+#: Claims whose documents are no longer rescanned when the signatures change.
+FINISHED_CLAIM_STATUSES = (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
+
+
+class DocumentError(Exception):
+    """A refused document action; the message is shown to the person as it is."""
+
+
+class DocumentNotReady(DocumentError):
+    pass
+
+
+class ScanOutcome(enum.StrEnum):
+    CLEAN = "clean"
+    INFECTED = "infected"
+    UNSCANNABLE = "unscannable"
+    ERROR = "error"
+    #: The scanner or the store was unavailable, or the file changed: try again later.
+    RETRY = "retry"
+    #: Nothing to do: the document is gone or no longer in the state this task expects.
+    SKIPPED = "skipped"
+
+
+# --- Uploads ------------------------------------------------------------------------------------
+
+
+def claim_document_bytes(*, claim: Claim) -> int:
+    """Bytes of documents already held for `claim`."""
+    return claim.documents.aggregate(total=Sum("size"))["total"] or 0
+
+
+def upload_limits_for(*, claim: Claim) -> UploadLimits:
+    """The limits an upload to `claim` is held to while it streams."""
+    total = settings.DOCUMENT_MAX_TOTAL_PER_CLAIM_MB * MB
+    return UploadLimits(
+        max_file_bytes=settings.DOCUMENT_MAX_FILE_MB * MB,
+        max_files=settings.DOCUMENT_MAX_FILES_PER_REQUEST,
+        claim_bytes_left=max(total - claim_document_bytes(claim=claim), 0),
+        claim_total_bytes=total,
+    )
+
+
+def document_upload(
+    *, claim: Claim, uploader: User, uploads: list[tuple[StoredUpload, str]]
+) -> list[Document]:
+    """Save a row for each file already streamed to quarantine and queue its scan after commit.
+
+    All or nothing: when the person may not upload or the claim's total would be exceeded,
+    every object is deleted and no row is saved.
+    """
+    try:
+        if not access.document_may_upload(uploader, claim):
+            access.forbid(
+                user=uploader,
+                object_type="intake.claim",
+                object_id=claim.pk,
+                reason="document upload",
+            )
+        with transaction.atomic():
+            # One upload per claim at a time, so two requests cannot both fit under the total.
+            Claim.objects.select_for_update().only("pk").get(pk=claim.pk)
+            limit = settings.DOCUMENT_MAX_TOTAL_PER_CLAIM_MB * MB
+            adding = sum(upload.size for upload, _category in uploads)
+            if claim_document_bytes(claim=claim) + adding > limit:
+                raise DocumentError(
+                    _(
+                        "A claim can hold %(limit)d MB of documents in all, and these files "
+                        "would take this claim over that."
+                    )
+                    % {"limit": limit // MB}
+                )
+            documents = [
+                _document_create(claim=claim, uploader=uploader, upload=upload, category=category)
+                for upload, category in uploads
+            ]
+    except BaseException:
+        for upload, _category in uploads:
+            objects.delete_quietly(upload.storage_key)
+        raise
+    return documents
+
+
+def _document_create(
+    *, claim: Claim, uploader: User, upload: StoredUpload, category: str
+) -> Document:
+    document = Document.objects.create(
+        claim=claim,
+        uploader=uploader,
+        category=category,
+        original_name=upload.name,
+        storage_key=upload.storage_key,
+        size=upload.size,
+        sha256=upload.sha256,
+        content_type=upload.content_type,
+    )
+    audit_event_record(
+        action=AuditAction.CREATE,
+        actor=uploader,
+        obj=document,
+        detail={"claim": str(claim.pk), "size": upload.size, "type": upload.content_type},
+    )
+    transaction.on_commit(functools.partial(document_scan_queue, document_id=document.pk))
+    return document
+
+
+def document_scan_queue(*, document_id: uuid.UUID) -> bool:
+    """Queue the scan; when the broker is down the document stays pending and the periodic
+    sweep (documents_requeue_pending) queues it later. Returns whether it was queued."""
+    from documents.tasks import document_scan_run as scan_task
+
+    try:
+        scan_task.delay(str(document_id))
+    except Exception:  # the broker's errors vary by transport; the sweep is the safety net
+        logger.warning("Could not queue the scan of document %s; the sweep will.", document_id)
+        return False
+    return True
+
+
+# --- Scanning -----------------------------------------------------------------------------------
+
+
+class _HashingReader:
+    """Passes reads through while computing their SHA-256, so the scan checks the checksum too."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self.sha256.update(chunk)
+        return chunk
+
+
+def _scan_object(key: str) -> tuple[ScanResult, str, str]:
+    """Stream the object to clamd; returns the verdict, the SHA-256 of what was sent, the ETag."""
+    body, etag = objects.open_stream(key)
+    try:
+        reader = _HashingReader(body)
+        result = scan_stream(reader)
+    finally:
+        body.close()
+    return result, reader.sha256.hexdigest(), etag
+
+
+def _is_missing(error: Exception) -> bool:
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in (
+        "NoSuchKey",
+        "404",
+    )
+
+
+def _is_changed(error: Exception) -> bool:
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in (
+        "PreconditionFailed",
+        "412",
+    )
+
+
+def _current_scanner_version() -> str:
+    try:
+        return scanner_version()
+    except ScannerUnavailable:
+        return ""
+
+
+def document_scan_run(*, document_id: uuid.UUID) -> ScanOutcome:
+    """Scan a pending document and record the verdict; a clean one is promoted.
+
+    Idempotent: the row is locked and re-checked, so a redelivered or repeated task changes
+    nothing once the document has left `pending`. RETRY leaves the document pending.
+    """
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document_id).first()
+        if document is None or document.scan_status != ScanStatus.PENDING:
+            return ScanOutcome.SKIPPED
+        document.scan_attempts += 1
+        try:
+            result, digest, etag = _scan_object(document.storage_key)
+        except ScannerUnavailable as error:
+            return _scan_failed(document, str(error))
+        except objects.StorageErrors as error:
+            if _is_missing(error):
+                return _scan_error(document, "The quarantined object is missing.")
+            return _scan_failed(document, f"The object store is unavailable: {error}")
+
+        if result.verdict == Verdict.CLEAN and digest != document.sha256:
+            # What S3 gave back is not what was uploaded: never promote it, look again.
+            return _scan_failed(document, "The stored file does not match its checksum.")
+        document.signature = result.signature[:200]
+        document.signature_version = _current_scanner_version()[:200]
+        document.scanned_at = timezone.now()
+        document.last_error = ""
+        if result.verdict == Verdict.CLEAN:
+            try:
+                document_promote(document=document, etag=etag)
+            except objects.StorageErrors as error:
+                if _is_changed(error):
+                    return _scan_failed(document, "The file changed while it was scanned.")
+                return _scan_failed(document, f"Promotion failed: {error}")
+            document.scan_status = ScanStatus.CLEAN
+        else:
+            document.scan_status = (
+                ScanStatus.INFECTED
+                if result.verdict == Verdict.INFECTED
+                else ScanStatus.UNSCANNABLE
+            )
+            audit_event_record(
+                action=AuditAction.CHANGE,
+                obj=document,
+                detail={"scan": document.scan_status, "signature": document.signature},
+            )
+        document.save()
+        return ScanOutcome(document.scan_status)
+
+
+def _scan_failed(document: Document, reason: str) -> ScanOutcome:
+    """Keep the document pending, note the attempt and why; the task retries with backoff."""
+    document.last_error = reason[:300]
+    document.save(update_fields=["scan_attempts", "last_error"])
+    return ScanOutcome.RETRY
+
+
+def _scan_error(document: Document, reason: str) -> ScanOutcome:
+    document.scan_status = ScanStatus.ERROR
+    document.last_error = reason[:300]
+    document.save(update_fields=["scan_status", "scan_attempts", "last_error"])
+    audit_event_record(
+        action=AuditAction.CHANGE, obj=document, detail={"scan": "error", "reason": reason}
+    )
+    return ScanOutcome.ERROR
+
+
+def document_scan_give_up(*, document_id: uuid.UUID) -> ScanOutcome:
+    """After the last retry: leave a still-pending document in `error`, shown to the triage lead."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document_id).first()
+        if document is None or document.scan_status != ScanStatus.PENDING:
+            return ScanOutcome.SKIPPED
+        return _scan_error(document, document.last_error or "Scanning kept failing.")
+
+
+def document_promote(*, document: Document, etag: str) -> None:
+    """Copy a clean document from quarantine to clean/<uuid>, only if it is still the version
+    with `etag` (the one scanned). The caller saves the row; the quarantined copy is deleted
+    after commit (or by the orphan reaper if that fails)."""
+    source = document.storage_key
+    target = objects.clean_key_for(source)
+    objects.copy_if_unchanged(source=source, target=target, etag=etag)
+    document.storage_key = target
+    transaction.on_commit(functools.partial(objects.delete_quietly, source))
+
+
+# --- Rescans when the signatures change ---------------------------------------------------------
+
+
+def documents_rescan_queue(*, version: str | None = None) -> int:
+    """Queue a rescan of every clean document of an open claim last scanned with other
+    signatures than clamd's current ones. Returns how many were queued."""
+    from documents.tasks import document_rescan_run as rescan_task
+
+    version = version or scanner_version()
+    stale = (
+        Document.objects.filter(scan_status=ScanStatus.CLEAN, withdrawn_at__isnull=True)
+        .exclude(signature_version=version)
+        .exclude(claim__status__in=FINISHED_CLAIM_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for document_id in stale.iterator():
+        rescan_task.delay(str(document_id))
+        count += 1
+    return count
+
+
+def document_rescan_run(*, document_id: uuid.UUID) -> ScanOutcome:
+    """Scan a clean document again with the current signatures. One now found infected (or
+    that can no longer be fully scanned) is withdrawn from view, flagged and audited."""
+    try:
+        version = scanner_version()
+    except ScannerUnavailable:
+        return ScanOutcome.RETRY
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document_id).first()
+        if (
+            document is None
+            or document.scan_status != ScanStatus.CLEAN
+            or document.withdrawn_at is not None
+            or document.signature_version == version
+        ):
+            return ScanOutcome.SKIPPED
+        try:
+            result, digest, _etag = _scan_object(document.storage_key)
+        except (ScannerUnavailable, *objects.StorageErrors):
+            return ScanOutcome.RETRY
+        now = timezone.now()
+        document.scanned_at = now
+        document.signature_version = version[:200]
+        if result.verdict == Verdict.CLEAN and digest == document.sha256:
+            document.save(update_fields=["scanned_at", "signature_version"])
+            return ScanOutcome.CLEAN
+        document.scan_status = (
+            ScanStatus.INFECTED if result.verdict == Verdict.INFECTED else ScanStatus.UNSCANNABLE
+        )
+        document.signature = (result.signature or "checksum mismatch")[:200]
+        document.withdrawn_at = now
+        document.save()
+        audit_event_record(
+            action=AuditAction.CHANGE,
+            obj=document,
+            detail={"rescan": document.scan_status, "signature": document.signature},
+        )
+        return ScanOutcome(document.scan_status)
+
+
+# --- Housekeeping -------------------------------------------------------------------------------
+
+
+def documents_requeue_pending(*, now: datetime) -> int:
+    """Queue again the scans of documents never attempted within DOCUMENT_SCAN_REQUEUE_MINUTES
+    (a message lost with the broker, or a worker killed before its first attempt committed)."""
+    cutoff = now - timedelta(minutes=settings.DOCUMENT_SCAN_REQUEUE_MINUTES)
+    stale = Document.objects.filter(
+        scan_status=ScanStatus.PENDING, scan_attempts=0, created_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    return sum(document_scan_queue(document_id=pk) for pk in stale)
+
+
+def documents_purge_infected(*, now: datetime) -> int:
+    """Delete the objects of infected files kept past DOCUMENT_INFECTED_RETENTION_DAYS; the rows
+    stay, with purged_at, for the record."""
+    cutoff = now - timedelta(days=settings.DOCUMENT_INFECTED_RETENTION_DAYS)
+    expired = Document.objects.filter(
+        scan_status=ScanStatus.INFECTED, purged_at__isnull=True, scanned_at__lt=cutoff
+    )
+    count = 0
+    for document in expired:
+        objects.delete(document.storage_key)
+        Document.objects.filter(pk=document.pk).update(purged_at=now)
+        audit_event_record(
+            action=AuditAction.DELETE, obj=document, detail={"reason": "infected file retention"}
+        )
+        count += 1
+    return count
+
+
+def document_reap_orphans(
+    *, now: datetime, prefixes: tuple[str, ...] = (QUARANTINE_PREFIX, CLEAN_PREFIX)
+) -> int:
+    """Delete objects (and abandon multipart uploads) older than DOCUMENT_ORPHAN_GRACE_MINUTES
+    that no document row refers to: what a crash between storing and saving leaves behind."""
+    cutoff = now - timedelta(minutes=settings.DOCUMENT_ORPHAN_GRACE_MINUTES)
+    reaped = 0
+    for prefix in prefixes:
+        old = [key for key, modified in objects.iter_keys(prefix) if modified < cutoff]
+        for start in range(0, len(old), 500):
+            batch = old[start : start + 500]
+            known = set(
+                Document.objects.filter(storage_key__in=batch).values_list("storage_key", flat=True)
+            )
+            for key in batch:
+                if key not in known:
+                    objects.delete(key)
+                    reaped += 1
+        for key, upload_id, initiated in objects.iter_unfinished_uploads(prefix):
+            if initiated < cutoff:
+                objects.abort_upload(key, upload_id)
+                reaped += 1
+    return reaped
+
+
+# --- Downloads ----------------------------------------------------------------------------------
+
+
+def document_download_url(*, document: Document, user: User) -> str:
+    """Audit the download and return a presigned URL that expires within a minute.
+
+    Precondition: `document` came from the selector for `user`. Raises DocumentNotReady unless
+    the file has passed the scanner and been promoted.
+    """
+    if not document.is_downloadable:
+        raise DocumentNotReady(_("This file cannot be opened: it has not passed the virus check."))
+    audit_event_record(action=AuditAction.VIEW, actor=user, obj=document, detail={"download": True})
+    return objects.presigned_download_url(
+        key=document.storage_key,
+        disposition=content_disposition(document.original_name),
+        content_type=document.content_type,
+    )
+
+
+def documents_scan_again(*, documents: QuerySet[Document], actor: User) -> int:
+    """Put documents left in `error` back to pending and queue their scans (after commit)."""
+    count = 0
+    with transaction.atomic():
+        for document in documents.select_for_update().filter(scan_status=ScanStatus.ERROR):
+            document.scan_status = ScanStatus.PENDING
+            document.scan_attempts = 0
+            document.save(update_fields=["scan_status", "scan_attempts"])
+            audit_event_record(
+                action=AuditAction.CHANGE, actor=actor, obj=document, detail={"scan": "again"}
+            )
+            transaction.on_commit(functools.partial(document_scan_queue, document_id=document.pk))
+            count += 1
+    return count

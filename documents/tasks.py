@@ -1,0 +1,71 @@
+"""Document tasks, all on the scan queue (CELERY_TASK_ROUTES); thin wrappers around services.
+
+Each is idempotent (the service locks the row and re-checks its state) and acknowledged late, so
+a worker killed mid-scan leaves the message to be delivered again and the scan completes then.
+"""
+
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from documents import services
+from documents.scanner import ScannerUnavailable
+from documents.services import ScanOutcome
+
+
+def scan_retry_countdown(retries: int) -> int:
+    """Exponential backoff: base, 2x base, 4x base... capped at DOCUMENT_SCAN_RETRY_MAX_SECONDS."""
+    return min(
+        settings.DOCUMENT_SCAN_RETRY_BASE_SECONDS * 2**retries,
+        settings.DOCUMENT_SCAN_RETRY_MAX_SECONDS,
+    )
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def document_scan_run(self, document_id: str) -> str:
+    """Scan one pending document; while clamd or S3 is unavailable, retry with backoff, then
+    leave the document in `error` for the triage lead."""
+    outcome = services.document_scan_run(document_id=uuid.UUID(document_id))
+    if outcome != ScanOutcome.RETRY:
+        return outcome.value
+    if self.request.retries >= settings.DOCUMENT_SCAN_MAX_RETRIES:
+        return services.document_scan_give_up(document_id=uuid.UUID(document_id)).value
+    raise self.retry(countdown=scan_retry_countdown(self.request.retries))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def document_rescan_run(self, document_id: str) -> str:
+    """Rescan one clean document with the current signatures."""
+    outcome = services.document_rescan_run(document_id=uuid.UUID(document_id))
+    if outcome == ScanOutcome.RETRY and self.request.retries < settings.DOCUMENT_SCAN_MAX_RETRIES:
+        raise self.retry(countdown=scan_retry_countdown(self.request.retries))
+    return outcome.value
+
+
+@shared_task(acks_late=True)
+def documents_rescan_if_signatures_changed() -> int:
+    """Beat: queue rescans of clean documents of open claims scanned with older signatures."""
+    try:
+        return services.documents_rescan_queue()
+    except ScannerUnavailable:
+        return 0  # the next beat tries again
+
+
+@shared_task(acks_late=True)
+def documents_requeue_pending() -> int:
+    """Beat: queue scans that were lost (broker down at upload, worker killed)."""
+    return services.documents_requeue_pending(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def documents_purge_infected() -> int:
+    """Beat: delete infected files kept past their retention."""
+    return services.documents_purge_infected(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def document_reap_orphans() -> int:
+    """Beat: delete objects no document refers to."""
+    return services.document_reap_orphans(now=timezone.now())
