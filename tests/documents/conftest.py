@@ -1,6 +1,8 @@
 """Fixtures for the documents tests: a submitted claim, its patient signed in, and a helper to
 post files to the upload view. Objects written to the real S3 server are deleted afterwards."""
 
+import hashlib
+import socket
 from urllib.parse import quote
 
 import pytest
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from documents import objects
 from documents.models import Document
+from documents.sniffing import sniff
 from intake.models import Claim, ClaimStatus
 from tests.factories import AdjusterFactory, CoverageFactory, UserFactory
 from tests.portal.test_selectors import _signed_in
@@ -144,3 +147,28 @@ def post_raw(client, claim, body: bytes, **extra):
 
 def quarantine_keys() -> set[str]:
     return {key for key, _modified in objects.iter_keys("quarantine/")}
+
+
+def stored(claim, content: bytes, *, name="file.txt", key=None, **fields) -> Document:
+    """A document whose bytes are in S3 already, as the upload handler leaves them."""
+    key = key or objects.new_quarantine_key()
+    writer = objects.ObjectWriter(key)
+    writer.write(content)
+    writer.close()
+    return Document.objects.create(
+        claim=claim,
+        uploader=claim.claimant,
+        category="other",
+        original_name=name,
+        storage_key=key,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_type=getattr(sniff(content[:8192], complete=True), "content_type", "text/plain"),
+        **fields,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,335 @@
+"""The document services against the real clamd and S3 server: scanning, promotion, retries,
+rescans and housekeeping. Celery is not involved here; tests/integration runs the real worker."""
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from documents import objects, services
+from documents.models import Document, ScanStatus
+from documents.scanner import scanner_version
+from documents.services import ScanOutcome
+from documents.tasks import scan_retry_countdown
+from intake.models import ClaimStatus
+from portal.models import AuditAction, AuditEvent
+from tests.documents import samples
+from tests.documents.conftest import closed_port, object_exists, stored, submitted_claim
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024 * 1024
+
+
+def test_a_clean_file_is_promoted_out_of_quarantine(claim, django_capture_on_commit_callbacks):
+    document = stored(claim, samples.pdf(), name="letter.pdf")
+    quarantined = document.storage_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.document_scan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.CLEAN
+    assert document.scan_status == ScanStatus.CLEAN
+    assert document.storage_key == "clean/" + quarantined.removeprefix("quarantine/")
+    assert document.is_downloadable
+    assert document.scanned_at is not None
+    assert document.signature_version == scanner_version()
+    assert object_exists(document.storage_key)
+    assert not object_exists(quarantined)
+    head = objects.client().head_object(Bucket=settings.S3_BUCKET, Key=document.storage_key)
+    assert head["ServerSideEncryption"] == "AES256"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(samples.EICAR, id="plain"),
+        pytest.param(samples.eicar_zip(), id="zipped"),
+        pytest.param(samples.eicar_nested_zip(), id="nested-zip"),
+        pytest.param(samples.eicar_gzip(), id="gzipped"),
+        pytest.param(samples.docx([("word/media/eicar.txt", samples.EICAR)]), id="in-a-docx"),
+    ],
+)
+def test_eicar_in_every_wrapping_is_found_and_never_promoted(claim, content):
+    document = stored(claim, content)
+
+    outcome = services.document_scan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.INFECTED
+    assert document.scan_status == ScanStatus.INFECTED
+    assert "EICAR" in document.signature
+    assert not document.is_downloadable
+    assert document.storage_key.startswith("quarantine/")
+    assert object_exists(document.storage_key)  # kept for the retention period
+    event = AuditEvent.objects.get(action=AuditAction.CHANGE, object_id=str(document.pk))
+    assert event.detail["scan"] == "infected"
+
+
+def test_a_repeated_scan_changes_nothing(claim, django_capture_on_commit_callbacks):
+    document = stored(claim, samples.pdf())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.document_scan_run(document_id=document.pk)
+    document.refresh_from_db()
+
+    again = services.document_scan_run(document_id=document.pk)
+
+    after = Document.objects.get(pk=document.pk)
+    assert again == ScanOutcome.SKIPPED
+    assert (after.scan_status, after.storage_key, after.scanned_at, after.scan_attempts) == (
+        document.scan_status,
+        document.storage_key,
+        document.scanned_at,
+        document.scan_attempts,
+    )
+
+
+def test_a_scan_of_a_missing_document_is_skipped(db):
+    assert services.document_scan_run(document_id=uuid.uuid4()) == ScanOutcome.SKIPPED
+
+
+def test_with_clamd_stopped_the_document_stays_pending_and_is_scanned_once_it_is_back(
+    claim, settings, django_capture_on_commit_callbacks
+):
+    document = stored(claim, samples.pdf())
+    port = settings.CLAMD_PORT
+    settings.CLAMD_PORT = closed_port()
+
+    outcome = services.document_scan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.RETRY
+    assert document.scan_status == ScanStatus.PENDING
+    assert document.scan_attempts == 1
+    assert "not answering" in document.last_error
+    assert not document.is_downloadable
+
+    settings.CLAMD_PORT = port
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.document_scan_run(document_id=document.pk) == ScanOutcome.CLEAN
+    document.refresh_from_db()
+    assert document.is_downloadable
+    assert document.scan_attempts == 2
+
+
+def test_with_s3_stopped_the_scan_is_retried_later(claim, settings):
+    document = stored(claim, samples.pdf())
+    settings.S3_ENDPOINT_URL = f"http://127.0.0.1:{closed_port()}"
+
+    outcome = services.document_scan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.RETRY
+    assert document.scan_status == ScanStatus.PENDING
+    assert "object store is unavailable" in document.last_error
+
+
+def test_after_the_last_retry_the_document_is_left_in_error(claim, settings):
+    document = stored(claim, samples.pdf())
+    settings.CLAMD_PORT = closed_port()
+    services.document_scan_run(document_id=document.pk)
+
+    assert services.document_scan_give_up(document_id=document.pk) == ScanOutcome.ERROR
+
+    document.refresh_from_db()
+    assert document.scan_status == ScanStatus.ERROR
+    assert document.is_flagged
+    assert not document.is_downloadable
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CHANGE, object_id=str(document.pk), detail__scan="error"
+    ).exists()
+
+
+def test_a_document_in_error_can_be_scanned_again(claim, adjuster):
+    document = stored(claim, samples.pdf(), scan_status=ScanStatus.ERROR)
+
+    count = services.documents_scan_again(documents=Document.objects.all(), actor=adjuster)
+
+    document.refresh_from_db()
+    assert count == 1
+    assert document.scan_status == ScanStatus.PENDING
+    assert services.document_scan_run(document_id=document.pk) == ScanOutcome.CLEAN
+
+
+def test_a_file_changed_since_upload_is_scanned_again_not_promoted(claim):
+    document = stored(claim, samples.pdf())
+    writer = objects.ObjectWriter(document.storage_key)
+    writer.write(samples.pdf("Something else"))
+    writer.close()
+
+    outcome = services.document_scan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.RETRY
+    assert document.scan_status == ScanStatus.PENDING
+    assert document.storage_key.startswith("quarantine/")
+    assert "checksum" in document.last_error
+
+
+def test_a_file_changed_between_scan_and_promotion_is_not_promoted(claim):
+    document = stored(claim, samples.pdf())
+    _body, etag = objects.open_stream(document.storage_key)
+    writer = objects.ObjectWriter(document.storage_key)
+    writer.write(samples.EICAR)
+    writer.close()
+
+    with pytest.raises(objects.StorageErrors):
+        services.document_promote(document=document, etag=etag)
+
+    assert not object_exists(objects.clean_key_for(document.storage_key))
+
+
+def test_a_file_beyond_clamds_limits_is_unscannable_never_clean(claim):
+    # clamd's StreamMaxLength is 60M (services/clamd/clamd.conf.in).
+    key = objects.new_quarantine_key()
+    writer = objects.ObjectWriter(key)
+    sha = hashlib.sha256()
+    block = b"A" * MB
+    for _ in range(61):
+        writer.write(block)
+        sha.update(block)
+    writer.close()
+    document = Document.objects.create(
+        claim=claim,
+        uploader=claim.claimant,
+        category="other",
+        original_name="huge.txt",
+        storage_key=key,
+        size=61 * MB,
+        sha256=sha.hexdigest(),
+        content_type="text/plain",
+    )
+
+    outcome = services.document_scan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.UNSCANNABLE
+    assert document.scan_status == ScanStatus.UNSCANNABLE
+    assert not document.is_downloadable
+
+
+# --- Rescans ------------------------------------------------------------------------------------
+
+
+def _clean(claim, content: bytes, *, version: str) -> Document:
+    key = f"clean/{uuid.uuid4()}"
+    return stored(
+        claim,
+        content,
+        key=key,
+        scan_status=ScanStatus.CLEAN,
+        signature_version=version,
+        scanned_at=timezone.now() - timedelta(days=1),
+    )
+
+
+def test_a_rescan_with_new_signatures_withdraws_a_file_now_found_infected(claim):
+    # A file that passed under older signatures, which today's signatures recognise.
+    document = _clean(claim, samples.EICAR, version="ClamAV 0.0.1/1/old")
+    assert document.is_downloadable
+
+    outcome = services.document_rescan_run(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert outcome == ScanOutcome.INFECTED
+    assert document.scan_status == ScanStatus.INFECTED
+    assert document.withdrawn_at is not None
+    assert document.is_flagged
+    assert not document.is_downloadable
+    assert document.status_label == "Removed"
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CHANGE, object_id=str(document.pk), detail__rescan="infected"
+    ).exists()
+
+
+def test_a_rescan_of_a_still_clean_file_records_the_new_version(claim):
+    document = _clean(claim, samples.pdf(), version="ClamAV 0.0.1/1/old")
+
+    assert services.document_rescan_run(document_id=document.pk) == ScanOutcome.CLEAN
+
+    document.refresh_from_db()
+    assert document.is_downloadable
+    assert document.signature_version == scanner_version()
+    # Done once: the same version is not scanned again.
+    assert services.document_rescan_run(document_id=document.pk) == ScanOutcome.SKIPPED
+
+
+def test_rescans_are_queued_only_for_open_claims_scanned_with_other_signatures(claim):
+    current = scanner_version()
+    stale = _clean(claim, samples.pdf(), version="old")
+    _clean(claim, samples.pdf(), version=current)
+    closed = submitted_claim(status=ClaimStatus.CLOSED)
+    _clean(closed, samples.pdf(), version="old")
+
+    queued = services.documents_rescan_queue(version=current)
+
+    assert queued == 1
+    assert Document.objects.get(pk=stale.pk).scan_status == ScanStatus.CLEAN  # only queued
+
+
+# --- Housekeeping -------------------------------------------------------------------------------
+
+
+def test_orphaned_objects_are_reaped_and_referenced_ones_kept(claim, settings):
+    settings.DOCUMENT_ORPHAN_GRACE_MINUTES = 0
+    # Keys sharing a random prefix, so the reaper is pointed at this test's objects alone (the
+    # bucket is shared with a developer's running portal).
+    shared = uuid.uuid4().hex[:8]
+    orphan_key = f"quarantine/{shared}-0000-4000-8000-000000000001"
+    kept_key = f"quarantine/{shared}-0000-4000-8000-000000000002"
+    writer = objects.ObjectWriter(orphan_key)
+    writer.write(b"left behind by a crash")
+    writer.close()
+    stored(claim, b"a document", key=kept_key)
+
+    reaped = services.document_reap_orphans(
+        now=timezone.now() + timedelta(seconds=5), prefixes=(f"quarantine/{shared}",)
+    )
+
+    assert reaped == 1
+    assert not object_exists(orphan_key)
+    assert object_exists(kept_key)
+
+
+def test_infected_files_are_deleted_after_their_retention(claim, settings):
+    settings.DOCUMENT_INFECTED_RETENTION_DAYS = 30
+    old = stored(
+        claim,
+        samples.EICAR,
+        scan_status=ScanStatus.INFECTED,
+        scanned_at=timezone.now() - timedelta(days=31),
+    )
+    recent = stored(
+        claim,
+        samples.EICAR,
+        scan_status=ScanStatus.INFECTED,
+        scanned_at=timezone.now() - timedelta(days=1),
+    )
+
+    assert services.documents_purge_infected(now=timezone.now()) == 1
+
+    old.refresh_from_db()
+    assert old.purged_at is not None
+    assert not object_exists(old.storage_key)
+    assert object_exists(recent.storage_key)
+
+
+def test_pending_documents_never_attempted_are_queued_again(claim, settings):
+    settings.DOCUMENT_SCAN_REQUEUE_MINUTES = 15
+    lost = stored(claim, samples.pdf())
+    Document.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    stored(claim, samples.pdf())  # too recent
+    stored(claim, samples.pdf(), scan_attempts=2)  # retrying already
+
+    assert services.documents_requeue_pending(now=timezone.now()) == 1
+
+
+def test_the_retry_backoff_grows_and_is_capped(settings):
+    settings.DOCUMENT_SCAN_RETRY_BASE_SECONDS = 15
+    settings.DOCUMENT_SCAN_RETRY_MAX_SECONDS = 900
+
+    assert [scan_retry_countdown(n) for n in range(8)] == [15, 30, 60, 120, 240, 480, 900, 900]
