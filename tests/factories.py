@@ -119,3 +119,44 @@ def complete_draft(patient: User, **answers):
         "consent_to_records": True,
     }
     return ClaimFactory(claimant=patient, status="draft", **{**defaults, **answers})
+
+
+# --- Triage -------------------------------------------------------------------------------------
+# Models named by label: imports here, after the code above, would break import order.
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "triage.Team"
+
+    insurer = factory.SubFactory(InsurerFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class AdjusterProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "triage.AdjusterProfile"
+
+    user = factory.SubFactory(AdjusterFactory)
+    capacity = 20
+
+
+class RoutingRuleFactory(factory.django.DjangoModelFactory):
+    """A rule of the insurer's that sends claims to one of the insurer's teams."""
+
+    class Meta:
+        model = "triage.RoutingRule"
+
+    insurer = factory.SubFactory(InsurerFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    team = factory.SubFactory(TeamFactory, insurer=factory.SelfAttribute("..insurer"))
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "triage.Holiday"
+        django_get_or_create = ("date",)
+
+    date = factory.Sequence(lambda n: datetime.date(2030, 1, 1) + datetime.timedelta(days=n))
+    name = "Bank holiday"
