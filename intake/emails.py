@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -22,3 +23,16 @@ def send_draft_email(*, claim: Claim, kind: str, deleted_on: datetime.date | Non
     subject = render_to_string(f"intake/email/draft_{kind}_subject.txt", context).strip()
     body = render_to_string(f"intake/email/draft_{kind}_body.txt", context)
     send_mail(subject, body, None, [claim.claimant.email])
+
+
+def send_claim_update_email(*, claim: Claim, recipient, kind: str) -> None:
+    """Tell `recipient` that something happened on the claim, after commit; the email names the
+    reference and a link, never what the claim is about."""
+    context = {
+        "name": recipient.get_short_name(),
+        "reference": claim.reference,
+        "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("dashboard"),
+    }
+    subject = render_to_string(f"intake/email/claim_{kind}_subject.txt", context).strip()
+    body = render_to_string(f"intake/email/claim_{kind}_body.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient.email]))

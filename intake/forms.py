@@ -283,3 +283,12 @@ class WithdrawForm(forms.Form):
         max_length=2000,
         required=False,
     )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        error_messages={"required": _("Write your message.")},
+    )

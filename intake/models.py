@@ -147,6 +147,9 @@ class Claim(models.Model):
     priority = models.PositiveSmallIntegerField(_("priority"), default=2)
     acknowledge_by = models.DateField(_("acknowledge by"), null=True, blank=True)
     decide_by = models.DateField(_("decide by"), null=True, blank=True)
+    offer_amount = models.DecimalField(
+        _("amount offered"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     # Breaches already alerted ("acknowledge:<date>", "decide:<date>"): one alert per breach.
     overdue_alerts = models.JSONField(default=list, blank=True)
 
@@ -223,3 +226,33 @@ class ClaimReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+class ClaimMessage(models.Model):
+    """One message in the claim's thread between the patient's side and the insurer's staff."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"), max_length=5000)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} message {self.pk}"
+
+
+class InformationRequest(models.Model):
+    """What the adjuster asked the patient for, by when, and when it was answered."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="information_requests")
+    message = models.OneToOneField(ClaimMessage, on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(_("reply by"))
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} request {self.pk}"

@@ -4,7 +4,7 @@ import uuid
 
 from django.db.models import QuerySet
 
-from intake.models import Claim, ClaimStatus, ClaimStatusChange
+from intake.models import Claim, ClaimMessage, ClaimStatus, ClaimStatusChange, LossKind
 from portal import access
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
@@ -56,4 +56,24 @@ def claim_duplicates(*, claim: Claim) -> QuerySet[Claim]:
         )
         .exclude(pk=claim.pk)
         .exclude(status=ClaimStatus.WITHDRAWN)
+    )
+
+
+def claim_messages(*, claim: Claim) -> QuerySet[ClaimMessage]:
+    """The claim's thread, oldest first (the caller has already seen the claim through
+    claim_get_for_user)."""
+    return claim.messages.select_related("author").order_by("sent_at", "id")
+
+
+def claim_losses_for_display(*, claim: Claim) -> list[tuple[str, str]]:
+    """(kind in words, amount or "") for each loss the patient listed."""
+    return [(LossKind(kind).label, amount) for kind, amount in claim.losses.items()]
+
+
+def claim_open_information_request(*, claim: Claim):
+    """The request still waiting for the patient's answer, if any."""
+    return (
+        claim.information_requests.filter(answered_at__isnull=True)
+        .select_related("message")
+        .first()
     )

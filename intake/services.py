@@ -11,15 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import signals
-from intake.emails import send_draft_email
+from intake.emails import send_claim_update_email, send_draft_email
 from intake.limitation import limitation_deadline
 from intake.models import (
     ALLOWED_TRANSITIONS,
     REASON_REQUIRED,
     Claim,
+    ClaimMessage,
     ClaimReferenceCounter,
     ClaimStatus,
     ClaimStatusChange,
+    InformationRequest,
 )
 from intake.steps import DRAFT_FIELDS, missing_steps
 from portal import access
@@ -254,3 +256,60 @@ def _draft_purge(*, claim: Claim) -> bool:
             )
             transaction.on_commit(lambda: send_draft_email(claim=claim, kind="purged"))
     return bool(deleted)
+
+
+# --- The claim's thread and the adjuster's decisions --------------------------------------------
+
+
+def claim_message_send(*, claim: Claim, author: User, body: str) -> ClaimMessage:
+    """Add a message to the claim's thread (the patient's side or the insurer's staff)."""
+    if not access.claim_may_message(author, claim):
+        access.forbid(user=author, object_type="intake.claim", object_id=claim.pk, reason="message")
+    message = ClaimMessage.objects.create(claim=claim, author=author, body=body.strip())
+    audit_event_record(action=AuditAction.CREATE, actor=author, obj=message)
+    return message
+
+
+def claim_request_information(
+    *, claim: Claim, adjuster: User, body: str, due_date: datetime.date
+) -> InformationRequest:
+    """Ask the patient for more information by `due_date`; the claim waits for their answer."""
+    if not access.claim_may_work(adjuster, claim):
+        _refuse_change(user=adjuster, claim=claim)  # before the transaction: the audit stays
+    if due_date <= timezone.localdate():
+        raise ClaimError(_("The reply-by date must be in the future."))
+    with transaction.atomic():
+        claim_transition(claim=claim, to_status=ClaimStatus.INFORMATION_REQUESTED, actor=adjuster)
+        message = claim_message_send(claim=claim, author=adjuster, body=body)
+        return InformationRequest.objects.create(claim=claim, message=message, due_date=due_date)
+
+
+def claim_answer_information_request(*, claim: Claim, patient: User, body: str) -> ClaimMessage:
+    """The patient's answer: a message, the request marked answered, the claim back under
+    review, and the adjuster told (after commit)."""
+    if access.claim_actor_kind(patient, claim) != access.CLAIMANT:
+        _refuse_change(user=patient, claim=claim)
+    with transaction.atomic():
+        claim_transition(claim=claim, to_status=ClaimStatus.UNDER_REVIEW, actor=patient)
+        message = claim_message_send(claim=claim, author=patient, body=body)
+        claim.information_requests.filter(answered_at__isnull=True).update(
+            answered_at=timezone.now()
+        )
+    if claim.assigned_adjuster_id:
+        send_claim_update_email(claim=claim, recipient=claim.assigned_adjuster, kind="answered")
+    return message
+
+
+def claim_make_offer(*, claim: Claim, adjuster: User, amount: Decimal, note: str = "") -> Claim:
+    """Offer `amount` to the patient, with an optional note in the thread."""
+    if not access.claim_may_work(adjuster, claim):
+        _refuse_change(user=adjuster, claim=claim)
+    if amount <= 0:
+        raise ClaimError(_("An offer must be more than £0."))
+    with transaction.atomic():
+        claim = claim_transition(claim=claim, to_status=ClaimStatus.OFFER_MADE, actor=adjuster)
+        claim.offer_amount = amount
+        claim.save(update_fields=["offer_amount"])
+        if note.strip():
+            claim_message_send(claim=claim, author=adjuster, body=note)
+    return claim

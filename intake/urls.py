@@ -13,4 +13,5 @@ urlpatterns = [
     path("<uuid:claim_id>/check-answers/", views.claim_check, name="claim_check"),
     path("<uuid:claim_id>/submitted/", views.claim_confirmation, name="claim_confirmation"),
     path("<uuid:claim_id>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
+    path("<uuid:claim_id>/messages/", views.claim_message, name="claim_message"),
 ]

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from documents.views import documents_section_context
 from intake import selectors, services
-from intake.forms import WithdrawForm
+from intake.forms import MessageForm, WithdrawForm
 from intake.limitation import limitation_is_near
-from intake.models import Claim, LossKind
+from intake.models import Claim, ClaimStatus
 from intake.patient_status import patient_status
 from intake.steps import (
     STEPS,
@@ -172,17 +172,13 @@ def claim_check(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         "claim": claim,
         "steps": STEPS,
         "incomplete": incomplete,
-        "losses": _losses_for_display(claim),
+        "losses": selectors.claim_losses_for_display(claim=claim),
         "deadline": deadline,
         "deadline_near": deadline and limitation_is_near(deadline, today=timezone.localdate()),
         "deadline_passed": deadline and deadline < timezone.localdate(),
         "duplicates": selectors.claim_duplicates(claim=claim).exists(),
     }
     return render(request, "intake/check_answers.html", context)
-
-
-def _losses_for_display(claim: Claim) -> list[tuple[str, str]]:
-    return [(LossKind(kind).label, amount) for kind, amount in claim.losses.items()]
 
 
 @login_required
@@ -198,18 +194,46 @@ def claim_detail(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if claim.is_draft:
         return redirect("intake:claim_resume", claim_id=claim.pk)
-    context = {
+    return render(request, "intake/claim_detail.html", _case_context(request, claim))
+
+
+def _case_context(request: HttpRequest, claim: Claim, message_form=None) -> dict:
+    return {
         "claim": claim,
         "status": patient_status(claim.status),
         "timeline": [
             (change, patient_status(change.to_status))
             for change in selectors.claim_timeline(claim=claim)
         ],
-        "losses": _losses_for_display(claim),
+        "losses": selectors.claim_losses_for_display(claim=claim),
         "is_claimant": claim.claimant_id == request.user.pk,
+        "thread": selectors.claim_messages(claim=claim),
+        "open_request": selectors.claim_open_information_request(claim=claim),
+        "may_message": access.claim_may_message(request.user, claim),
+        "message_form": message_form or MessageForm(),
         **documents_section_context(user=request.user, claim=claim),
     }
-    return render(request, "intake/claim_detail.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    """A message from the patient's side; while information is requested, it is the answer."""
+    claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return render(request, "intake/claim_detail.html", _case_context(request, claim, form))
+    body = form.cleaned_data["body"]
+    answering = claim.status == ClaimStatus.INFORMATION_REQUESTED and (
+        access.claim_actor_kind(request.user, claim) == access.CLAIMANT
+    )
+    if answering:
+        services.claim_answer_information_request(claim=claim, patient=request.user, body=body)
+        messages.success(request, _("Thank you. Your answer has been sent to your claims handler."))
+    else:
+        services.claim_message_send(claim=claim, author=request.user, body=body)
+        messages.success(request, _("Your message has been sent."))
+    return redirect("intake:claim_detail", claim_id=claim.pk)
 
 
 @login_required

@@ -8,7 +8,7 @@ answers 404, so a person cannot learn that an object they may not see exists, an
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from documents.models import Document
@@ -92,7 +92,11 @@ def claims_visible_to(user: User) -> QuerySet[Claim]:
     if user.role == Role.ADJUSTER:
         return submitted.filter(insurer_id=user.insurer_id, assigned_adjuster=user)
     if user.role == Role.TRIAGE_LEAD:
-        return submitted.filter(insurer_id=user.insurer_id)
+        # Plus the claims no insurer owns yet (no coverage, provider not listed): any triage
+        # lead may take one for their insurer from the needs-triage queue.
+        return submitted.filter(
+            Q(insurer_id=user.insurer_id) | Q(status=ClaimStatus.NEEDS_TRIAGE, insurer__isnull=True)
+        )
     return Claim.objects.none()
 
 
@@ -109,7 +113,50 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
         user.role == Role.TRIAGE_LEAD or claim.assigned_adjuster_id == user.pk
     ):
         return INSURER
+    if user.role == Role.TRIAGE_LEAD and claim_is_unowned(claim):
+        return INSURER
     return None
+
+
+def claim_is_unowned(claim: Claim) -> bool:
+    """Waiting in the needs-triage queue with no insurer: any triage lead may take it."""
+    return claim.status == ClaimStatus.NEEDS_TRIAGE and claim.insurer_id is None
+
+
+def claim_may_work(user: User, claim: Claim) -> bool:
+    """Insurer staff on the claim: its assigned adjuster, or a triage lead of its insurer."""
+    return claim_actor_kind(user, claim) == INSURER
+
+
+def claim_may_route(user: User, claim: Claim) -> bool:
+    """Triage leads assign and reassign the claims of their insurer, and take unowned ones."""
+    return user.role == Role.TRIAGE_LEAD and claim_actor_kind(user, claim) == INSURER
+
+
+def claim_may_read_notes(user: User, claim: Claim) -> bool:
+    """Internal notes stay with the insurer's staff on the claim: never patients or advocates."""
+    return claim_may_work(user, claim)
+
+
+def claim_may_message(user: User, claim: Claim) -> bool:
+    """The claim's thread: the patient, and the insurer's staff on the claim."""
+    return not claim.is_draft and claim_actor_kind(user, claim) in (CLAIMANT, INSURER)
+
+
+def routing_rules_may_edit(user: User, insurer_id) -> bool:
+    """Triage leads edit their own insurer's routing rules."""
+    return (
+        user.role == Role.TRIAGE_LEAD
+        and user.insurer_id is not None
+        and (user.insurer_id == insurer_id)
+    )
+
+
+def adjusters_visible_to(user: User) -> QuerySet[User]:
+    """Triage leads see their own insurer's adjusters; nobody else sees staff lists."""
+    if user.is_authenticated and user.role == Role.TRIAGE_LEAD and user.insurer_id:
+        return User.objects.filter(role=Role.ADJUSTER, insurer_id=user.insurer_id)
+    return User.objects.none()
 
 
 def claim_may_transition(user: User | None, claim: Claim, to_status: str) -> bool:

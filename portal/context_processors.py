@@ -19,6 +19,10 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [NavItem(_("Dashboard"), reverse("dashboard"))]
+    if user.role == Role.TRIAGE_LEAD:
+        items.append(NavItem(_("Routing rules"), reverse("triage:rules")))
+    if user.is_insurer_staff:
+        items.append(NavItem(_("My queue"), reverse("triage:queue")))
     if user.is_insurer_staff and user.insurer_id:
         items.append(NavItem(_("My insurer"), reverse("insurer_detail", args=[user.insurer_id])))
     if user.role == Role.ADMINISTRATOR:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Coverage, Insurer, Provider, Role, User
-from triage.models import Team
+from triage.models import AdjusterProfile, Holiday, Priority, RoutingRule, Team
 
 # Shown in the README. The seed refuses to run unless DEBUG is on, so these never reach production.
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - published on purpose, DEBUG only
@@ -70,7 +70,42 @@ def seed_demo_data() -> list[DemoAccount]:
     team.members.add(users["adjuster@example.com"])
     castle_team, _ = Team.objects.get_or_create(insurer=insurers[CASTLE], name="General claims")
     castle_team.members.add(users["adjuster@castle.example.com"])
+    for email in ("adjuster@example.com", "adjuster@castle.example.com"):
+        AdjusterProfile.objects.get_or_create(user=users[email], defaults={"capacity": 20})
+    _demo_rules(insurers[NORTHSHIRE], team, serious_first=True)
+    _demo_rules(insurers[CASTLE], castle_team, serious_first=False)
+    for day, name in DEMO_HOLIDAYS:
+        Holiday.objects.get_or_create(date=day, defaults={"name": name})
     return DEMO_ACCOUNTS
+
+
+DEMO_HOLIDAYS = [
+    (datetime.date(2026, 12, 25), "Christmas Day"),
+    (datetime.date(2026, 12, 28), "Boxing Day (substitute day)"),
+    (datetime.date(2027, 1, 1), "New Year's Day"),
+]
+
+
+def _demo_rules(insurer: Insurer, team: Team, *, serious_first: bool) -> None:
+    """A default rule for every insurer; Northshire also fast-tracks the most serious harm."""
+    if serious_first:
+        RoutingRule.objects.get_or_create(
+            insurer=insurer,
+            position=1,
+            defaults={
+                "name": "Death or permanent harm",
+                "severities": ["death", "severe"],
+                "team": team,
+                "priority": Priority.URGENT,
+                "days_to_acknowledge": 2,
+                "days_to_decide": 40,
+            },
+        )
+    RoutingRule.objects.get_or_create(
+        insurer=insurer,
+        is_default=True,
+        defaults={"name": "Everything else", "position": 99, "team": team},
+    )
 
 
 def _demo_user(account: DemoAccount, insurers: dict[str, Insurer]) -> User:

@@ -322,6 +322,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "intake.tasks.drafts_remind_and_purge_task",
         "schedule": crontab(minute=5, hour=6),
     },
+    "route-claims-still-waiting": {
+        "task": "triage.tasks.claims_route_waiting_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "flag-overdue-claims": {
+        "task": "triage.tasks.claims_flag_overdue_task",
+        "schedule": crontab(minute=20),
+    },
     "documents-rescan-if-signatures-changed": {
         "task": "documents.tasks.documents_rescan_if_signatures_changed",
         "schedule": crontab(minute=40),

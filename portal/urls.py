@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("insurers/<uuid:insurer_id>/", views.insurer_detail, name="insurer_detail"),
     path("claims/", include("intake.urls")),
+    path("work/", include("triage.urls")),
     path("documents/", include("documents.urls")),
     path("health/", views.health_view, name="health"),
     path("accounts/", include("allauth.urls")),

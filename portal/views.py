@@ -24,8 +24,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
 
 
+# Staff land on their own workspace.
+STAFF_DASHBOARDS = {Role.ADJUSTER: "triage:queue", Role.TRIAGE_LEAD: "triage:lead_workspace"}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.role in STAFF_DASHBOARDS:
+        return redirect(STAFF_DASHBOARDS[request.user.role])
     context = {}
     if request.user.role == Role.PATIENT:
         context["claims"] = [

@@ -24,13 +24,13 @@ BODIES = {
 }
 
 
+def triage_leads_of(insurer_id):
+    return User.objects.filter(role=Role.TRIAGE_LEAD, insurer_id=insurer_id, is_active=True)
+
+
 def alert_triage_leads(*, claim: Claim, subject: str) -> None:
     """Email the active triage leads of the claim's insurer about it."""
-    recipients = list(
-        User.objects.filter(
-            role=Role.TRIAGE_LEAD, insurer_id=claim.insurer_id, is_active=True
-        ).values_list("email", flat=True)
-    )
+    recipients = list(triage_leads_of(claim.insurer_id).values_list("email", flat=True))
     if not recipients:
         return
     url = settings.SITE_URL.rstrip("/") + reverse("triage:lead_workspace")

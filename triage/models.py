@@ -213,3 +213,18 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.name}"
+
+
+class ClaimNote(models.Model):
+    """An internal note on a claim: seen only by the insurer's staff on it, never by patients."""
+
+    claim = models.ForeignKey("intake.Claim", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"), max_length=5000)
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["written_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"

@@ -10,14 +10,23 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from intake.models import DECISION_PENDING, OPEN_FOR_ADJUSTER, Claim, ClaimStatus
-from intake.services import claim_transition
-from portal.models import Coverage, Insurer, Role, User
-from triage.alerts import alert_triage_leads
+from intake.services import ClaimError, TransitionNotPermitted, claim_transition
+from portal import access
+from portal.models import AuditAction, Coverage, Insurer, Role, User
+from portal.services import audit_event_record
+from triage.alerts import alert_triage_leads, triage_leads_of
 from triage.calendar import add_business_days
 from triage.matching import first_matching_rule, rule_summary
-from triage.models import AdjusterProfile, RoutingDecision, RoutingRule
+from triage.models import (
+    AdjusterProfile,
+    ClaimNote,
+    RoutingDecision,
+    RoutingRule,
+    RoutingRuleChange,
+)
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,7 @@ def _least_loaded(claim: Claim, *, exclude: User | None) -> Candidate | None:
     """The fitting adjuster with the lowest open ÷ capacity, ties to the one assigned least
     recently. Their profiles stay locked until the transaction ends, so claims routed at the
     same moment queue here and nobody is pushed past capacity."""
-    profiles = list(
+    profiles = (
         AdjusterProfile.objects.select_for_update(of=("self",))
         .filter(
             user__teams=claim.team,
@@ -149,11 +158,15 @@ def _least_loaded(claim: Claim, *, exclude: User | None) -> Candidate | None:
             user__insurer_id=claim.insurer_id,
             on_leave=False,
         )
-        .exclude(user__conflicts__provider_id=claim.provider_id)
         .exclude(user=exclude)
         .select_related("user")
         .order_by("pk")  # one locking order for everyone: no deadlocks
     )
+    if claim.provider_id:
+        # Only with a provider: excluding "conflicted with no provider" would drop everyone
+        # without conflicts.
+        profiles = profiles.exclude(user__conflicts__provider_id=claim.provider_id)
+    profiles = list(profiles)
     region = claim.provider.region if claim.provider_id else ""
     fitting = [p for p in profiles if p.fits(harm_category=claim.harm_category, region=region)]
     # Counted after the lock is held, in a new statement, so earlier assignments are seen.
@@ -197,27 +210,33 @@ def claims_route_waiting(*, now: datetime.datetime | None = None) -> int:
     return sum(1 for claim_id in waiting if claim_route(claim_id=claim_id) is not None)
 
 
+#: Claims nobody has acknowledged yet: with an adjuster, or waiting in a team queue.
+AWAITING_ACKNOWLEDGEMENT = (ClaimStatus.ASSIGNED, ClaimStatus.SUBMITTED)
+
+
 def claims_flag_overdue(*, today: datetime.date | None = None) -> int:
     """Alert the insurer's triage leads once per breach of a due date; returns the alerts sent."""
     today = today or timezone.localdate()
     sent = 0
     for claim in _claims_past_a_due_date(today):
         for breach in _breaches(claim, today):
-            if _claim_breach(claim, breach):
+            # With nobody to tell, the breach stays unrecorded: a lead added later hears of it.
+            if triage_leads_of(claim.insurer_id).exists() and _claim_breach(claim, breach):
                 alert_triage_leads(claim=claim, subject="overdue")
                 sent += 1
     return sent
 
 
 def _claims_past_a_due_date(today: datetime.date):
-    acknowledge_late = Q(status=ClaimStatus.ASSIGNED, acknowledge_by__lt=today)
+    acknowledge_late = Q(status__in=AWAITING_ACKNOWLEDGEMENT, acknowledge_by__lt=today)
     decide_late = Q(status__in=DECISION_PENDING, decide_by__lt=today)
     return Claim.objects.filter(acknowledge_late | decide_late).select_related("insurer")
 
 
 def _breaches(claim: Claim, today: datetime.date) -> list[str]:
     breaches = []
-    if claim.status == ClaimStatus.ASSIGNED and claim.acknowledge_by < today:
+    awaiting = claim.status in AWAITING_ACKNOWLEDGEMENT
+    if awaiting and claim.acknowledge_by and claim.acknowledge_by < today:
         breaches.append(f"acknowledge:{claim.acknowledge_by.isoformat()}")
     if claim.decide_by and claim.decide_by < today:
         breaches.append(f"decide:{claim.decide_by.isoformat()}")
@@ -233,3 +252,138 @@ def _claim_breach(claim: Claim, breach: str) -> bool:
         locked.overdue_alerts = [*locked.overdue_alerts, breach]
         locked.save(update_fields=["overdue_alerts"])
         return True
+
+
+# --- The triage lead's and the staff's changes ----------------------------------------------
+
+
+def claim_assign(
+    *, claim: Claim, lead: User, reason: str, adjuster: User | None = None, team=None
+) -> Claim:
+    """A triage lead assigns a claim: to `adjuster`, or by the assignment rules within `team`
+    (default: the claim's team). An unowned needs-triage claim becomes the lead's insurer's.
+    Raises ClaimError with a message for the lead."""
+    if not access.claim_may_route(lead, claim):
+        access.audit_refusal(
+            user=lead, object_type="intake.claim", object_id=claim.pk, reason="assign"
+        )
+        raise TransitionNotPermitted(_("You cannot assign this claim."))
+    if not reason.strip():
+        raise ClaimError(_("Give a reason for this assignment."))
+    with transaction.atomic():
+        locked = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("provider")
+            .get(pk=claim.pk)
+        )
+        if locked.insurer_id is None:
+            locked.insurer_id = lead.insurer_id
+        locked.team = team or locked.team or _team_of(adjuster)
+        if locked.team is None or locked.team.insurer_id != locked.insurer_id:
+            raise ClaimError(_("Choose a team of your insurer for this claim."))
+        if locked.decide_by is None:
+            _apply_service_levels(locked)
+        locked.save(update_fields=["insurer", "team", "acknowledge_by", "decide_by", "priority"])
+        if adjuster is None:
+            return _assign_within_team(locked, rule=None, actor=lead)
+        return _assign_to(locked, adjuster=adjuster, lead=lead, reason=reason.strip())
+
+
+def _team_of(adjuster: User | None):
+    return adjuster.teams.first() if adjuster else None
+
+
+def _apply_service_levels(claim: Claim) -> None:
+    """Due dates for a claim taken by hand: the service levels of the insurer's default rule."""
+    rule = RoutingRule.objects.filter(insurer_id=claim.insurer_id, is_default=True).first()
+    today = timezone.localdate()
+    claim.acknowledge_by = add_business_days(today, rule.days_to_acknowledge if rule else 5)
+    claim.decide_by = add_business_days(today, rule.days_to_decide if rule else 60)
+    claim.priority = rule.priority if rule else claim.priority
+
+
+def _assign_to(claim: Claim, *, adjuster: User, lead: User, reason: str) -> Claim:
+    if not access.adjusters_visible_to(lead).filter(pk=adjuster.pk, is_active=True).exists():
+        raise ClaimError(_("Choose an active adjuster of your insurer."))
+    claim.assigned_adjuster = adjuster
+    claim.save(update_fields=["assigned_adjuster"])
+    RoutingDecision.objects.create(
+        claim=claim,
+        team=claim.team,
+        adjuster=adjuster,
+        actor=lead,
+        reason=f"assigned by {_initialled(lead)} to {_initialled(adjuster)}: {reason}",
+    )
+    if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.NEEDS_TRIAGE):
+        return claim_transition(claim=claim, to_status=ClaimStatus.ASSIGNED, actor=lead)
+    return claim
+
+
+def adjuster_set_leave(*, lead: User, adjuster: User, on_leave: bool) -> int:
+    """Mark an adjuster on leave (their open claims go to colleagues by the assignment rules)
+    or back. Returns how many claims moved; claims nobody has room for stay and are reported."""
+    if not access.adjusters_visible_to(lead).filter(pk=adjuster.pk).exists():
+        access.refuse(user=lead, object_type="portal.user", object_id=adjuster.pk, reason="leave")
+    profile, _created = AdjusterProfile.objects.get_or_create(user=adjuster)
+    profile.on_leave = on_leave
+    profile.save(update_fields=["on_leave"])
+    audit_event_record(
+        action=AuditAction.CHANGE, actor=lead, obj=profile, detail={"on_leave": on_leave}
+    )
+    if not on_leave:
+        return 0
+    moved = 0
+    for claim_id in Claim.objects.filter(
+        assigned_adjuster=adjuster, status__in=OPEN_FOR_ADJUSTER
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            claim = (
+                Claim.objects.select_for_update(of=("self",))
+                .select_related("provider", "team")
+                .get(pk=claim_id)
+            )
+            if claim.team is None:
+                continue
+            result = _assign_within_team(claim, rule=None, actor=lead, exclude=adjuster)
+            moved += result.assigned_adjuster_id != adjuster.pk
+    return moved
+
+
+def claim_note_add(*, claim: Claim, author: User, body: str) -> ClaimNote:
+    """An internal note, for the insurer's staff on the claim only."""
+    if not access.claim_may_read_notes(author, claim):
+        access.refuse(user=author, object_type="intake.claim", object_id=claim.pk, reason="note")
+    note = ClaimNote.objects.create(claim=claim, author=author, body=body.strip())
+    audit_event_record(action=AuditAction.CREATE, actor=author, obj=note)
+    return note
+
+
+def routing_rule_save(*, rule: RoutingRule, actor: User) -> RoutingRule:
+    """Create or change a rule of the actor's insurer, keeping who, when, before and after."""
+    if not access.routing_rules_may_edit(actor, rule.insurer_id):
+        access.refuse(
+            user=actor,
+            object_type="triage.routingrule",
+            object_id=rule.pk or "",
+            reason="edit rule",
+        )
+    before = None
+    if rule.pk:
+        before = _rule_snapshot(RoutingRule.objects.get(pk=rule.pk))
+    rule.save()
+    RoutingRuleChange.objects.create(
+        insurer_id=rule.insurer_id,
+        rule_id_at_change=rule.pk,
+        actor=actor,
+        before=before,
+        after=_rule_snapshot(rule),
+    )
+    return rule
+
+
+def _rule_snapshot(rule: RoutingRule) -> dict:
+    return {
+        field.name: str(value) if (value := getattr(rule, field.attname)) is not None else None
+        for field in RoutingRule._meta.concrete_fields
+        if field.name not in ("id", "insurer")
+    } | {"harm_categories": rule.harm_categories, "severities": rule.severities}

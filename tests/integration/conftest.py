@@ -38,6 +38,9 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
     }
     hostname = f"test-worker-{os.getpid()}@localhost"
+    # Messages left on the test broker by earlier runs would otherwise run against this
+    # database and disturb what the tests count.
+    celery_app.control.purge()
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
             [

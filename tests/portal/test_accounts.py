@@ -181,7 +181,7 @@ def test_staff_enrol_in_totp_and_then_reach_their_pages(client):
     response = client.post(reverse("mfa_activate_totp"), {"code": _current_code(secret)})
 
     assert response.status_code == 302
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
     assert client.get(reverse("insurer_detail", args=[adjuster.insurer_id])).status_code == 200
 
 
@@ -206,14 +206,14 @@ def test_staff_with_mfa_need_their_code_to_sign_in(client):
     assert wrong.status_code == 200
     client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
 
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
 
 
 def test_mfa_is_optional_for_patients(client):
     patient = UserFactory()
     client.post(LOGIN_URL, {"login": patient.email, "password": PASSWORD})
 
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
 
 
 def _signed_in_patient_client() -> tuple[Client, User]:
@@ -249,7 +249,7 @@ def test_idle_session_expires_after_thirty_minutes():
 def test_active_session_survives_idle_limit_but_not_absolute_lifetime():
     client, _ = _signed_in_patient_client()
     _age_session(client, started_ago=11 * 3600, last_seen_ago=29 * 60)
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
 
     _age_session(client, started_ago=12 * 3600 + 60, last_seen_ago=60)
     response = client.get(reverse("dashboard"))
@@ -277,7 +277,7 @@ def test_navigation_follows_the_role(client):
     client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
     client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
 
-    page = client.get(reverse("dashboard")).content.decode()
+    page = client.get(reverse("dashboard"), follow=True).content.decode()
 
     assert "My insurer" in page
     assert "Administration" not in page
@@ -316,7 +316,7 @@ def test_totp_secrets_are_encrypted_at_rest():
     client = Client()
     client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
     client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"), follow=True).status_code == 200
 
 
 @pytest.mark.parametrize(

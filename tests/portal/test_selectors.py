@@ -32,7 +32,7 @@ def _signed_in(user) -> Client:
         secret = enrol_totp(user)
         client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
     assert "_auth_user_id" in client.session
-    client.get(reverse("dashboard"))  # shows, and so clears, the "signed in" message
+    client.get(reverse("dashboard"), follow=True)  # shows, and so clears, the "signed in" message
     return client
 
 

@@ -667,11 +667,6 @@ def test_overdue_sweep_skips_an_acknowledged_claim_still_within_its_decide_by_da
     assert _flag(DAY, django_capture_on_commit_callbacks) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: _claims_past_a_due_date looks for a missed acknowledge-by date only on assigned "
-    "claims, so a claim nobody had room for misses it without any alert.",
-)
 def test_claim_waiting_in_the_team_queue_past_its_acknowledge_by_date_is_flagged(
     insured, django_capture_on_commit_callbacks
 ):

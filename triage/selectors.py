@@ -1,0 +1,143 @@
+"""Reads for the insurer's workspaces. Lists start from the access policy's claims, so nobody
+sees a claim they may not; every page's query count is fixed, whatever the number of claims."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from intake.models import DECISION_PENDING, OPEN_FOR_ADJUSTER, Claim, ClaimStatus
+from portal import access
+from portal.models import User
+from triage.models import ClaimNote, RoutingDecision, RoutingRule, RoutingRuleChange
+
+QUEUE_PAGE_SIZE = 25
+QUEUE_MAX_PAGES = 200  # bounded pagination: an OFFSET never grows past this
+QUEUE_SORTS = {
+    "due": ("decide_by", "-priority", "reference"),
+    "priority": ("-priority", "decide_by", "reference"),
+}
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    claims: list[Claim]
+    page: int
+    has_next: bool
+
+
+def adjuster_queue(
+    *, user: User, status: str = "", search: str = "", sort: str = "due", page: int = 1
+) -> QueuePage:
+    """The adjuster's own claims: open ones unless a status is chosen, newest due first."""
+    claims = access.claims_visible_to(user).filter(assigned_adjuster=user)
+    if status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    else:
+        claims = claims.filter(status__in=OPEN_FOR_ADJUSTER)
+    if search.strip():
+        claims = claims.filter(reference__icontains=search.strip()[:20])
+    return _page(
+        claims.select_related("provider").order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["due"])), page
+    )
+
+
+def _page(claims: QuerySet[Claim], page: int) -> QueuePage:
+    """One page without a COUNT: fetch one row more than shown to know if there is a next."""
+    page = max(1, min(page, QUEUE_MAX_PAGES))
+    start = (page - 1) * QUEUE_PAGE_SIZE
+    rows = list(claims[start : start + QUEUE_PAGE_SIZE + 1])
+    return QueuePage(rows[:QUEUE_PAGE_SIZE], page, len(rows) > QUEUE_PAGE_SIZE)
+
+
+def needs_triage_claims(*, lead: User) -> QuerySet[Claim]:
+    """Claims waiting for a person to choose where they go: unowned ones, and the lead's
+    insurer's that no rule matched."""
+    return (
+        access.claims_visible_to(lead)
+        .filter(status=ClaimStatus.NEEDS_TRIAGE)
+        .select_related("provider")
+        .order_by("submitted_at")[:100]
+    )
+
+
+def team_queue_claims(*, lead: User) -> QuerySet[Claim]:
+    """Claims routed to a team of the lead's insurer with nobody to take them yet."""
+    return (
+        access.claims_visible_to(lead)
+        .filter(status=ClaimStatus.SUBMITTED, team__isnull=False, insurer_id=lead.insurer_id)
+        .select_related("provider", "team")
+        .order_by("-priority", "submitted_at")[:100]
+    )
+
+
+def overdue_claims(*, lead: User, today: datetime.date) -> QuerySet[Claim]:
+    late = Q(status=ClaimStatus.ASSIGNED, acknowledge_by__lt=today) | Q(
+        status__in=DECISION_PENDING, decide_by__lt=today
+    )
+    return (
+        access.claims_visible_to(lead)
+        .filter(late, insurer_id=lead.insurer_id)
+        .select_related("assigned_adjuster", "provider")
+        .order_by("decide_by")[:100]
+    )
+
+
+def adjuster_workload(*, lead: User) -> QuerySet[User]:
+    """The lead's adjusters with their open claims and capacity, in one query."""
+    open_claims = (
+        Claim.objects.filter(assigned_adjuster=OuterRef("pk"), status__in=OPEN_FOR_ADJUSTER)
+        .order_by()
+        .values("assigned_adjuster")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        access.adjusters_visible_to(lead)
+        .filter(is_active=True)
+        .select_related("adjuster_profile")
+        .annotate(
+            open_claims=Coalesce(Subquery(open_claims, output_field=IntegerField()), Value(0))
+        )
+        .order_by("full_name")
+    )
+
+
+def claim_routing_decisions(*, user: User, claim: Claim) -> QuerySet[RoutingDecision]:
+    """Why the claim went where it went: for the insurer's staff on it."""
+    if not access.claim_may_work(user, claim):
+        return RoutingDecision.objects.none()
+    return claim.routing_decisions.select_related("actor").order_by("-decided_at", "-id")
+
+
+def claim_notes(*, user: User, claim: Claim) -> QuerySet[ClaimNote]:
+    if not access.claim_may_read_notes(user, claim):
+        return ClaimNote.objects.none()
+    return claim.notes.select_related("author").order_by("written_at", "id")
+
+
+def routing_rules_for(*, lead: User) -> QuerySet[RoutingRule]:
+    return (
+        RoutingRule.objects.filter(insurer_id=lead.insurer_id)
+        .select_related("team", "provider")
+        .order_by("is_default", "position")
+    )
+
+
+def routing_rule_get_for_lead(*, lead: User, rule_id: int) -> RoutingRule:
+    rule = routing_rules_for(lead=lead).filter(pk=rule_id).first()
+    if rule is None:
+        access.refuse(user=lead, object_type="triage.routingrule", object_id=rule_id, reason="rule")
+    return rule
+
+
+def routing_rule_changes_for(*, lead: User) -> QuerySet[RoutingRuleChange]:
+    return RoutingRuleChange.objects.filter(insurer_id=lead.insurer_id).select_related("actor")[:50]
+
+
+def adjuster_get_for_lead(*, lead: User, adjuster_id: int) -> User:
+    adjuster = access.adjusters_visible_to(lead).filter(pk=adjuster_id).first()
+    if adjuster is None:
+        access.refuse(user=lead, object_type="portal.user", object_id=adjuster_id, reason="staff")
+    return adjuster

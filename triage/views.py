@@ -1,0 +1,277 @@
+"""The insurer's pages: the adjuster's queue, the staff claim page with its actions, and the
+triage lead's workspace and routing rules. Views parse, call a selector or service, render."""
+
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from documents.views import documents_section_context
+from intake import selectors as intake_selectors
+from intake import services as intake_services
+from intake.forms import MessageForm
+from intake.models import ClaimStatus
+from portal import access
+from portal.models import Role
+from triage import selectors, services
+from triage.forms import (
+    AssignForm,
+    NoteForm,
+    OfferForm,
+    ReasonForm,
+    RequestInformationForm,
+    RoutingRuleForm,
+)
+from triage.models import RoutingRule
+
+
+def staff_only(*roles: Role):
+    """Only these insurer roles reach the view; anyone else is refused (403) and audited."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.user.role not in roles:
+                access.forbid(user=request.user, object_type="triage", reason="not staff")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+
+
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    search = request.GET.get("q", "")[:40]
+    sort = request.GET.get("sort", "due")
+    page = selectors.adjuster_queue(
+        user=request.user, status=status, search=search, sort=sort, page=_page_number(request)
+    )
+    context = {
+        "page": page,
+        "status": status,
+        "search": search,
+        "sort": sort,
+        "statuses": ClaimStatus.choices[1:],
+        "today": timezone.localdate(),
+    }
+    return render(request, "triage/queue.html", context)
+
+
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_work(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    return render(request, "triage/claim.html", _claim_context(request, claim))
+
+
+def _claim_context(request: HttpRequest, claim, **forms) -> dict:
+    user = request.user
+    return {
+        "claim": claim,
+        "timeline": intake_selectors.claim_timeline(claim=claim),
+        "thread": intake_selectors.claim_messages(claim=claim),
+        "notes": selectors.claim_notes(user=user, claim=claim),
+        "decisions": selectors.claim_routing_decisions(user=user, claim=claim),
+        "may_work": access.claim_may_work(user, claim),
+        "may_route": access.claim_may_route(user, claim),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "request_form": forms.get("request_form") or RequestInformationForm(),
+        "offer_form": forms.get("offer_form") or OfferForm(),
+        "reason_form": forms.get("reason_form") or ReasonForm(),
+        "losses": intake_selectors.claim_losses_for_display(claim=claim),
+        "S": ClaimStatus,
+        **documents_section_context(user=user, claim=claim),
+    }
+
+
+# Simple moves: the status each button leads to.
+SIMPLE_ACTIONS = {
+    "acknowledge": ClaimStatus.UNDER_REVIEW,
+    "deny": ClaimStatus.DENIED,
+    "settle": ClaimStatus.SETTLED,
+    "close": ClaimStatus.CLOSED,
+    "reopen": ClaimStatus.UNDER_REVIEW,
+}
+DONE_MESSAGES = {
+    "acknowledge": gettext_lazy("Claim acknowledged: it is now under review."),
+    "deny": gettext_lazy("Claim denied. The patient sees your reason."),
+    "settle": gettext_lazy("Claim marked as settled."),
+    "close": gettext_lazy("Claim closed."),
+    "reopen": gettext_lazy("Claim reopened for review."),
+}
+
+
+@require_POST
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_action(request: HttpRequest, claim_id: uuid.UUID, action: str) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    if action not in SIMPLE_ACTIONS:
+        return redirect("triage:claim_work", claim_id=claim.pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "triage/claim.html", _claim_context(request, claim, reason_form=form)
+        )
+    try:
+        intake_services.claim_transition(
+            claim=claim,
+            to_status=SIMPLE_ACTIONS[action],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except intake_services.ClaimError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, str(DONE_MESSAGES[action]))
+    return redirect("triage:claim_work", claim_id=claim.pk)
+
+
+@require_POST
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = RequestInformationForm(request.POST)
+    if form.is_valid():
+        try:
+            intake_services.claim_request_information(
+                claim=claim, adjuster=request.user, **form.cleaned_data
+            )
+        except intake_services.ClaimError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your request has been sent to the patient."))
+            return redirect("triage:claim_work", claim_id=claim.pk)
+    return render(request, "triage/claim.html", _claim_context(request, claim, request_form=form))
+
+
+@require_POST
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = OfferForm(request.POST)
+    if form.is_valid():
+        try:
+            intake_services.claim_make_offer(
+                claim=claim, adjuster=request.user, **form.cleaned_data
+            )
+        except intake_services.ClaimError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your offer has been sent to the patient."))
+            return redirect("triage:claim_work", claim_id=claim.pk)
+    return render(request, "triage/claim.html", _claim_context(request, claim, offer_form=form))
+
+
+@require_POST
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        intake_services.claim_message_send(
+            claim=claim, author=request.user, body=form.cleaned_data["body"]
+        )
+        messages.success(request, _("Message sent."))
+        return redirect("triage:claim_work", claim_id=claim.pk)
+    return render(request, "triage/claim.html", _claim_context(request, claim, message_form=form))
+
+
+@require_POST
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.claim_note_add(claim=claim, author=request.user, body=form.cleaned_data["body"])
+        messages.success(request, _("Note added."))
+        return redirect("triage:claim_work", claim_id=claim.pk)
+    return render(request, "triage/claim.html", _claim_context(request, claim, note_form=form))
+
+
+# --- The triage lead ----------------------------------------------------------------------------
+
+
+@staff_only(Role.TRIAGE_LEAD)
+def lead_workspace(request: HttpRequest) -> HttpResponse:
+    lead = request.user
+    context = {
+        "needs_triage": selectors.needs_triage_claims(lead=lead),
+        "team_queue": selectors.team_queue_claims(lead=lead),
+        "workload": selectors.adjuster_workload(lead=lead),
+        "overdue": selectors.overdue_claims(lead=lead, today=timezone.localdate()),
+    }
+    return render(request, "triage/lead_workspace.html", context)
+
+
+@staff_only(Role.TRIAGE_LEAD)
+def claim_assign(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    form = AssignForm(request.POST or None, lead=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_assign(claim=claim, lead=request.user, **form.cleaned_data)
+        except intake_services.ClaimError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Claim assigned."))
+            return redirect("triage:claim_work", claim_id=claim.pk)
+    return render(request, "triage/assign.html", {"claim": claim, "form": form})
+
+
+@require_POST
+@staff_only(Role.TRIAGE_LEAD)
+def adjuster_leave(request: HttpRequest, adjuster_id: int) -> HttpResponse:
+    adjuster = selectors.adjuster_get_for_lead(lead=request.user, adjuster_id=adjuster_id)
+    on_leave = request.POST.get("on_leave") == "yes"
+    moved = services.adjuster_set_leave(lead=request.user, adjuster=adjuster, on_leave=on_leave)
+    if on_leave:
+        messages.success(
+            request,
+            _("%(name)s is on leave; %(count)d open claims went to colleagues.")
+            % {"name": adjuster.get_full_name(), "count": moved},
+        )
+    else:
+        messages.success(request, _("%(name)s is back.") % {"name": adjuster.get_full_name()})
+    return redirect("triage:lead_workspace")
+
+
+@staff_only(Role.TRIAGE_LEAD)
+def rules(request: HttpRequest) -> HttpResponse:
+    context = {
+        "rules": selectors.routing_rules_for(lead=request.user),
+        "changes": selectors.routing_rule_changes_for(lead=request.user),
+    }
+    return render(request, "triage/rules.html", context)
+
+
+@staff_only(Role.TRIAGE_LEAD)
+def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+    lead = request.user
+    rule = (
+        selectors.routing_rule_get_for_lead(lead=lead, rule_id=rule_id)
+        if rule_id
+        else RoutingRule(insurer=lead.insurer)
+    )
+    form = RoutingRuleForm(request.POST or None, instance=rule, insurer=lead.insurer)
+    if request.method == "POST" and form.is_valid():
+        services.routing_rule_save(rule=form.save(commit=False), actor=lead)
+        messages.success(request, _("Routing rule saved."))
+        return redirect("triage:rules")
+    return render(request, "triage/rule_form.html", {"form": form, "rule": rule})
