@@ -5,10 +5,12 @@ goes and records why, in words a triage lead can read.
 """
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from triage.models import (
     RoutingDecision,
     RoutingRule,
     RoutingRuleChange,
+    Team,
 )
 
 
@@ -147,36 +150,67 @@ def _assign_within_team(
 
 def _least_loaded(claim: Claim, *, exclude: User | None) -> Candidate | None:
     """The fitting adjuster with the lowest open ÷ capacity, ties to the one assigned least
-    recently. Their profiles stay locked until the transaction ends, so claims routed at the
-    same moment queue here and nobody is pushed past capacity."""
+    recently, or None when nobody has room.
+
+    Routing into a team is serialised by a lock on the team's row, and the chosen adjuster's
+    profile is locked and their open claims counted again before the claim is theirs, so claims
+    routed at the same moment (into this team or another they belong to) never push anyone past
+    capacity. The claim must be locked by the caller.
+    """
+    Team.objects.select_for_update().filter(pk=claim.team_id).first()
+    for candidate in _ranked_candidates(claim, exclude=exclude):
+        locked = (
+            AdjusterProfile.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=candidate.profile.pk)
+        )
+        # Counted after the lock is held, in a new statement, so earlier assignments are seen.
+        open_now = _open_claims_by_adjuster([locked.user_id]).get(locked.user_id, 0)
+        confirmed = Candidate(locked, open_now)
+        if confirmed.has_room and not locked.on_leave:
+            return confirmed
+    return None
+
+
+def _ranked_candidates(claim: Claim, *, exclude: User | None) -> Iterator[Candidate]:
+    """Team members who may take the claim (active, not on leave, not conflicted with its
+    provider, with room), least loaded first; the database ranks them, so a team of a thousand
+    costs no more than a team of ten. Skills and regions are checked here as rows stream in."""
     profiles = (
-        AdjusterProfile.objects.select_for_update(of=("self",))
-        .filter(
+        AdjusterProfile.objects.filter(
             user__teams=claim.team,
             user__is_active=True,
             user__role=Role.ADJUSTER,
             user__insurer_id=claim.insurer_id,
             on_leave=False,
+            capacity__gt=0,
         )
         .exclude(user=exclude)
+        .annotate(open_claims=_open_claims_of_profile())
+        .filter(open_claims__lt=F("capacity"))
+        .annotate(load=Cast("open_claims", FloatField()) / Cast("capacity", FloatField()))
         .select_related("user")
-        .order_by("pk")  # one locking order for everyone: no deadlocks
+        .order_by("load", F("last_assigned_at").asc(nulls_first=True), "pk")
     )
     if claim.provider_id:
         # Only with a provider: excluding "conflicted with no provider" would drop everyone
         # without conflicts.
         profiles = profiles.exclude(user__conflicts__provider_id=claim.provider_id)
-    profiles = list(profiles)
     region = claim.provider.region if claim.provider_id else ""
-    fitting = [p for p in profiles if p.fits(harm_category=claim.harm_category, region=region)]
-    # Counted after the lock is held, in a new statement, so earlier assignments are seen.
-    counts = _open_claims_by_adjuster([p.user_id for p in fitting])
-    candidates = [Candidate(p, counts.get(p.user_id, 0)) for p in fitting]
-    with_room = [c for c in candidates if c.has_room]
-    if not with_room:
-        return None
-    never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    return min(with_room, key=lambda c: (c.load, c.profile.last_assigned_at or never, c.profile.pk))
+    for profile in profiles.iterator(chunk_size=50):
+        if profile.fits(harm_category=claim.harm_category, region=region):
+            yield Candidate(profile, profile.open_claims)
+
+
+def _open_claims_of_profile():
+    counts = (
+        Claim.objects.filter(assigned_adjuster=OuterRef("user_id"), status__in=OPEN_FOR_ADJUSTER)
+        .order_by()
+        .values("assigned_adjuster")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
 def _open_claims_by_adjuster(user_ids: list[int]) -> dict[int, int]:
