@@ -143,66 +143,80 @@ def claim_action(request: HttpRequest, claim_id: uuid.UUID, action: str) -> Http
     return redirect("triage:claim_work", claim_id=claim.pk)
 
 
-@require_POST
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
-def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+def _claim_form_post(request, claim_id, *, form_class, form_name: str, act, done: str):
+    """The shape of every form on the staff claim page: valid input is handed to `act` (a
+    service call); a ClaimError becomes the form's error; the page comes back with the form."""
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    form = RequestInformationForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            intake_services.claim_request_information(
-                claim=claim, adjuster=request.user, **form.cleaned_data
-            )
+            act(claim, form.cleaned_data)
         except intake_services.ClaimError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Your request has been sent to the patient."))
+            messages.success(request, done)
             return redirect("triage:claim_work", claim_id=claim.pk)
-    return render(request, "triage/claim.html", _claim_context(request, claim, request_form=form))
+    return render(request, "triage/claim.html", _claim_context(request, claim, **{form_name: form}))
+
+
+@require_POST
+@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    return _claim_form_post(
+        request,
+        claim_id,
+        form_class=RequestInformationForm,
+        form_name="request_form",
+        act=lambda claim, data: intake_services.claim_request_information(
+            claim=claim, adjuster=request.user, **data
+        ),
+        done=_("Your request has been sent to the patient."),
+    )
 
 
 @require_POST
 @staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
 def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    form = OfferForm(request.POST)
-    if form.is_valid():
-        try:
-            intake_services.claim_make_offer(
-                claim=claim, adjuster=request.user, **form.cleaned_data
-            )
-        except intake_services.ClaimError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Your offer has been sent to the patient."))
-            return redirect("triage:claim_work", claim_id=claim.pk)
-    return render(request, "triage/claim.html", _claim_context(request, claim, offer_form=form))
+    return _claim_form_post(
+        request,
+        claim_id,
+        form_class=OfferForm,
+        form_name="offer_form",
+        act=lambda claim, data: intake_services.claim_make_offer(
+            claim=claim, adjuster=request.user, **data
+        ),
+        done=_("Your offer has been sent to the patient."),
+    )
 
 
 @require_POST
 @staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
 def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    form = MessageForm(request.POST)
-    if form.is_valid():
-        intake_services.claim_message_send(
-            claim=claim, author=request.user, body=form.cleaned_data["body"]
-        )
-        messages.success(request, _("Message sent."))
-        return redirect("triage:claim_work", claim_id=claim.pk)
-    return render(request, "triage/claim.html", _claim_context(request, claim, message_form=form))
+    return _claim_form_post(
+        request,
+        claim_id,
+        form_class=MessageForm,
+        form_name="message_form",
+        act=lambda claim, data: intake_services.claim_message_send(
+            claim=claim, author=request.user, body=data["body"]
+        ),
+        done=_("Message sent."),
+    )
 
 
 @require_POST
 @staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
 def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        services.claim_note_add(claim=claim, author=request.user, body=form.cleaned_data["body"])
-        messages.success(request, _("Note added."))
-        return redirect("triage:claim_work", claim_id=claim.pk)
-    return render(request, "triage/claim.html", _claim_context(request, claim, note_form=form))
+    return _claim_form_post(
+        request,
+        claim_id,
+        form_class=NoteForm,
+        form_name="note_form",
+        act=lambda claim, data: services.claim_note_add(
+            claim=claim, author=request.user, body=data["body"]
+        ),
+        done=_("Note added."),
+    )
 
 
 # --- The triage lead ----------------------------------------------------------------------------
