@@ -166,9 +166,10 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["claimant", "status"], name="claim_claimant_status_idx"),
             models.Index(fields=["status", "updated_at"], name="claim_status_updated_idx"),
-            # The adjuster's queue: their open claims by due date, then priority.
+            # The adjuster's queue in its default order (due date, priority, reference): read in
+            # index order and stopped after one page, whatever the number of claims.
             models.Index(
-                fields=["assigned_adjuster", "status", "decide_by", "-priority"],
+                fields=["assigned_adjuster", "decide_by", "-priority", "reference"],
                 name="claim_adjuster_queue_idx",
             ),
             models.Index(fields=["insurer", "team", "status"], name="claim_team_queue_idx"),
