@@ -145,8 +145,19 @@ def post_raw(client, claim, body: bytes, **extra):
     return response, payload.bytes_read
 
 
-def quarantine_keys() -> set[str]:
-    return {key for key, _modified in objects.iter_keys("quarantine/")}
+@pytest.fixture
+def issued_keys(monkeypatch) -> list[str]:
+    """Every quarantine key the upload handler draws during the test, to check none survives
+    a refusal (the bucket is shared with other runs, so listing it would not tell)."""
+    issued = []
+    real = objects.new_quarantine_key
+
+    def recording() -> str:
+        issued.append(real())
+        return issued[-1]
+
+    monkeypatch.setattr(objects, "new_quarantine_key", recording)
+    return issued
 
 
 def stored(claim, content: bytes, *, name="file.txt", key=None, **fields) -> Document:

@@ -15,6 +15,7 @@ from documents.scanner import scanner_version
 from documents.services import ScanOutcome
 from documents.tasks import scan_retry_countdown
 from intake.models import ClaimStatus
+from portal.celery import app as celery_app
 from portal.models import AuditAction, AuditEvent
 from tests.documents import samples
 from tests.documents.conftest import closed_port, object_exists, stored, submitted_claim
@@ -258,7 +259,19 @@ def test_a_rescan_of_a_still_clean_file_records_the_new_version(claim):
     assert services.document_rescan_run(document_id=document.pk) == ScanOutcome.SKIPPED
 
 
-def test_rescans_are_queued_only_for_open_claims_scanned_with_other_signatures(claim):
+@pytest.fixture
+def tasks_run_here():
+    """Run queued tasks in this process (Celery's eager mode) rather than leave messages on the
+    broker for a worker of a later test to pick up against another database state."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def test_rescans_are_queued_only_for_open_claims_scanned_with_other_signatures(
+    claim, tasks_run_here
+):
     current = scanner_version()
     stale = _clean(claim, samples.pdf(), version="old")
     _clean(claim, samples.pdf(), version=current)
@@ -268,7 +281,8 @@ def test_rescans_are_queued_only_for_open_claims_scanned_with_other_signatures(c
     queued = services.documents_rescan_queue(version=current)
 
     assert queued == 1
-    assert Document.objects.get(pk=stale.pk).scan_status == ScanStatus.CLEAN  # only queued
+    stale.refresh_from_db()
+    assert stale.signature_version == current  # rescanned by the task it queued
 
 
 # --- Housekeeping -------------------------------------------------------------------------------
@@ -318,7 +332,7 @@ def test_infected_files_are_deleted_after_their_retention(claim, settings):
     assert object_exists(recent.storage_key)
 
 
-def test_pending_documents_never_attempted_are_queued_again(claim, settings):
+def test_pending_documents_never_attempted_are_queued_again(claim, settings, tasks_run_here):
     settings.DOCUMENT_SCAN_REQUEUE_MINUTES = 15
     lost = stored(claim, samples.pdf())
     Document.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
@@ -326,6 +340,8 @@ def test_pending_documents_never_attempted_are_queued_again(claim, settings):
     stored(claim, samples.pdf(), scan_attempts=2)  # retrying already
 
     assert services.documents_requeue_pending(now=timezone.now()) == 1
+    lost.refresh_from_db()
+    assert lost.scan_status == ScanStatus.CLEAN  # scanned by the task it queued
 
 
 def test_the_retry_backoff_grows_and_is_capped(settings):

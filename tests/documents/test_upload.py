@@ -18,7 +18,6 @@ from tests.documents.conftest import (
     multipart,
     object_exists,
     post_raw,
-    quarantine_keys,
     submitted_claim,
     upload,
 )
@@ -109,22 +108,23 @@ def test_the_script_gets_json_back(patient_client, claim):
     ],
 )
 def test_a_file_whose_content_is_not_allowed_or_disagrees_with_its_name_is_refused(
-    patient_client, claim, name, content, message
+    patient_client, claim, name, content, message, issued_keys
 ):
-    before = quarantine_keys()
 
     response = upload(patient_client, claim, [("fine.pdf", samples.pdf()), (name, content)])
 
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Document.objects.exists()
-    assert quarantine_keys() - before == set()  # the first, accepted file was deleted too
+    assert len(issued_keys) == 2
+    assert not any(map(object_exists, issued_keys))  # the first, accepted file was deleted too
 
 
-def test_an_oversize_file_is_refused_before_the_body_is_read(patient_client, claim, settings):
+def test_an_oversize_file_is_refused_before_the_body_is_read(
+    patient_client, claim, settings, issued_keys
+):
     settings.DOCUMENT_MAX_FILE_MB = 1
     body = multipart([("big.txt", b"a" * (4 * MB))])
-    before = quarantine_keys()
 
     response, bytes_read = post_raw(patient_client, claim, body)
 
@@ -132,7 +132,8 @@ def test_an_oversize_file_is_refused_before_the_body_is_read(patient_client, cla
     assert "larger than 1 MB" in response.content.decode()
     assert bytes_read < 1.2 * MB < len(body)
     assert not Document.objects.exists()
-    assert quarantine_keys() - before == set()
+    assert issued_keys
+    assert not any(map(object_exists, issued_keys))
 
 
 def test_a_request_announcing_more_than_the_limits_is_refused_unread(
@@ -228,15 +229,15 @@ def test_signed_out_uploads_go_to_the_sign_in_page_unread(client, claim):
     assert bytes_read == 0
 
 
-def test_a_category_is_required_for_each_file(patient_client, claim):
-    before = quarantine_keys()
+def test_a_category_is_required_for_each_file(patient_client, claim, issued_keys):
 
     response = upload(patient_client, claim, [("a.txt", b"a\n")], categories={1: ""})
 
     assert response.status_code == 400
     assert "Choose what “a.txt” is." in response.content.decode()
     assert not Document.objects.exists()
-    assert quarantine_keys() - before == set()
+    assert issued_keys
+    assert not any(map(object_exists, issued_keys))
 
 
 def test_with_s3_unreachable_the_upload_is_refused_and_nothing_is_saved(
@@ -266,7 +267,7 @@ def test_the_upload_page_shows_the_form_with_limits(patient_client, claim):
 
 
 def test_a_stored_object_left_without_a_row_is_not_kept_when_saving_fails(
-    patient_client, claim, monkeypatch
+    patient_client, claim, monkeypatch, issued_keys
 ):
     from documents import services
 
@@ -274,10 +275,9 @@ def test_a_stored_object_left_without_a_row_is_not_kept_when_saving_fails(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(services, "_document_create", fail)
-    before = quarantine_keys()
 
     with pytest.raises(RuntimeError):
         upload(patient_client, claim, [("a.pdf", samples.pdf())])
 
-    assert quarantine_keys() - before == set()
-    assert not object_exists("quarantine/none")
+    assert issued_keys
+    assert not any(map(object_exists, issued_keys))
