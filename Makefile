@@ -7,7 +7,7 @@ VENV := .venv/bin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS='-k storage -x'
 PYTEST_ARGS ?=
 
-.PHONY: run test services services-stop totp lint format lock clean
+.PHONY: run test bench services services-stop totp lint format lock clean
 
 # The demo on http://127.0.0.1:8000/ with the local services; Ctrl-C stops it.
 run:
@@ -17,6 +17,11 @@ run:
 # Lint and the whole test suite, with clamd, the S3 server and Redis running.
 test:
 	bash scripts/test.sh $(PYTEST_ARGS)
+
+# The documents pipeline's performance (and any other bench/<feature>.py), as ratios measured in
+# one run: prints a table and writes var/bench/results.json.
+bench:
+	bash scripts/bench.sh
 
 services:
 	bash scripts/bootstrap.sh runtime

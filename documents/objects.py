@@ -9,6 +9,7 @@ import contextlib
 import functools
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,7 +19,7 @@ from django.core.files.storage import default_storage
 from documents.models import CLEAN_PREFIX, QUARANTINE_PREFIX
 from documents.storage import s3_client
 
-#: S3's smallest allowed part (except the last) is 5 MiB; a part is all a writer keeps in memory.
+#: S3's smallest allowed part (except the last) is 5 MiB; a writer keeps at most two in memory.
 PART_BYTES = 5 * 1024 * 1024
 #: What the object store can raise when it is down, slow or refuses a request.
 StorageErrors = (BotoCoreError, ClientError)
@@ -48,7 +49,11 @@ def clean_key_for(quarantine_key: str) -> str:
 
 
 class ObjectWriter:
-    """Streams one object to S3: a single PUT when it fits in one part, else a multipart upload."""
+    """Streams one object to S3: a single PUT when it fits in one part, else a multipart upload.
+
+    A full part is sent from a background thread while the next one fills, so reading the
+    request and writing to S3 overlap; at most two parts (one sending, one filling) are held.
+    """
 
     def __init__(self, key: str, content_type: str = "application/octet-stream"):
         self.key = key
@@ -56,6 +61,8 @@ class ObjectWriter:
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict] = []
+        self._sending: Future | None = None
+        self._sender: ThreadPoolExecutor | None = None
 
     def write(self, data: bytes) -> None:
         self._buffer += data
@@ -63,31 +70,45 @@ class ObjectWriter:
             self._flush_part()
 
     def _flush_part(self) -> None:
-        s3 = client()
         if self._upload_id is None:
-            self._upload_id = s3.create_multipart_upload(
+            self._upload_id = client().create_multipart_upload(
                 Bucket=settings.S3_BUCKET,
                 Key=self.key,
                 ContentType=self.content_type,
                 **_encryption(),
             )["UploadId"]
+            self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-part")
+        self._wait_for_part()
         number = len(self._parts) + 1
         body = bytes(self._buffer)
         self._buffer.clear()
-        reply = s3.upload_part(
+        self._sending = self._sender.submit(self._send_part, number, body)
+
+    def _send_part(self, number: int, body: bytes) -> dict:
+        reply = client().upload_part(
             Bucket=settings.S3_BUCKET,
             Key=self.key,
             UploadId=self._upload_id,
             PartNumber=number,
             Body=body,
         )
-        self._parts.append({"PartNumber": number, "ETag": reply["ETag"]})
+        return {"PartNumber": number, "ETag": reply["ETag"]}
+
+    def _wait_for_part(self) -> None:
+        """Wait for the part in flight; its failure (a storage error) is raised here."""
+        if self._sending is not None:
+            sending, self._sending = self._sending, None
+            self._parts.append(sending.result())
+
+    def _stop_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
 
     def close(self) -> None:
         """Finish the object; after this it exists in S3 whole, or an exception was raised."""
-        s3 = client()
         if self._upload_id is None:
-            s3.put_object(
+            client().put_object(
                 Bucket=settings.S3_BUCKET,
                 Key=self.key,
                 Body=bytes(self._buffer),
@@ -96,9 +117,13 @@ class ObjectWriter:
             )
             self._buffer.clear()
             return
-        if self._buffer:
-            self._flush_part()
-        s3.complete_multipart_upload(
+        try:
+            if self._buffer:
+                self._flush_part()
+            self._wait_for_part()
+        finally:
+            self._stop_sender()
+        client().complete_multipart_upload(
             Bucket=settings.S3_BUCKET,
             Key=self.key,
             UploadId=self._upload_id,
@@ -108,8 +133,12 @@ class ObjectWriter:
     def abort(self) -> None:
         """Give up on the object: nothing is left (best effort; the reaper does the rest)."""
         self._buffer.clear()
+        if self._sending is not None:
+            with contextlib.suppress(*StorageErrors):
+                self._wait_for_part()
+        self._stop_sender()
         if self._upload_id is not None:
-            with contextlib.suppress(StorageErrors):
+            with contextlib.suppress(*StorageErrors):
                 client().abort_multipart_upload(
                     Bucket=settings.S3_BUCKET, Key=self.key, UploadId=self._upload_id
                 )
@@ -143,7 +172,7 @@ def delete(key: str) -> None:
 
 def delete_quietly(key: str) -> None:
     """Delete, leaving any failure to the orphan reaper."""
-    with contextlib.suppress(StorageErrors):
+    with contextlib.suppress(*StorageErrors):
         delete(key)
 
 

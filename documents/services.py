@@ -160,16 +160,24 @@ def document_scan_queue(*, document_id: uuid.UUID) -> bool:
 
 
 class _HashingReader:
-    """Passes reads through while computing their SHA-256, so the scan checks the checksum too."""
+    """Reads the object in READ_BYTES pieces (fewer, larger reads from S3) and hands them out
+    in the sizes asked for, computing their SHA-256 so the scan checks the checksum too."""
+
+    READ_BYTES = 1024 * 1024
 
     def __init__(self, stream: BinaryIO):
         self._stream = stream
+        self._pending = memoryview(b"")
         self.sha256 = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        self.sha256.update(chunk)
-        return chunk
+        if not self._pending:
+            piece = self._stream.read(self.READ_BYTES)
+            self.sha256.update(piece)
+            self._pending = memoryview(piece)
+        size = len(self._pending) if size is None or size < 0 else size
+        chunk, self._pending = self._pending[:size], self._pending[size:]
+        return bytes(chunk)
 
 
 def _scan_object(key: str) -> tuple[ScanResult, str, str]:
