@@ -32,6 +32,7 @@ from documents.names import content_disposition
 from documents.scanner import ScannerUnavailable, ScanResult, Verdict, scan_stream, scanner_version
 from documents.upload import MB, StoredUpload, UploadLimits
 from intake.models import Claim, ClaimStatus
+from notifications.services import notification_create_for_document_verdict
 from portal import access
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
@@ -259,6 +260,8 @@ def document_scan_run(*, document_id: uuid.UUID) -> ScanOutcome:
                 detail={"scan": document.scan_status, "signature": document.signature},
             )
         document.save()
+        # The uploader hears of the verdict in the same transaction as it is recorded.
+        notification_create_for_document_verdict(document=document)
         return ScanOutcome(document.scan_status)
 
 
@@ -358,6 +361,7 @@ def document_rescan_run(*, document_id: uuid.UUID) -> ScanOutcome:
             obj=document,
             detail={"rescan": document.scan_status, "signature": document.signature},
         )
+        notification_create_for_document_verdict(document=document)
         return ScanOutcome(document.scan_status)
 
 

@@ -1,10 +1,12 @@
-"""Emails about drafts. They name no health details: only dates and a link to sign in."""
+"""Emails about drafts. They name no health details: only dates and a link to sign in.
+
+They stay direct mail rather than notifications: a draft has no reference and no case page yet.
+Everything that happens to a submitted claim goes through the notifications outbox."""
 
 import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -23,16 +25,3 @@ def send_draft_email(*, claim: Claim, kind: str, deleted_on: datetime.date | Non
     subject = render_to_string(f"intake/email/draft_{kind}_subject.txt", context).strip()
     body = render_to_string(f"intake/email/draft_{kind}_body.txt", context)
     send_mail(subject, body, None, [claim.claimant.email])
-
-
-def send_claim_update_email(*, claim: Claim, recipient, kind: str) -> None:
-    """Tell `recipient` that something happened on the claim, after commit; the email names the
-    reference and a link, never what the claim is about."""
-    context = {
-        "name": recipient.get_short_name(),
-        "reference": claim.reference,
-        "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("dashboard"),
-    }
-    subject = render_to_string(f"intake/email/claim_{kind}_subject.txt", context).strip()
-    body = render_to_string(f"intake/email/claim_{kind}_body.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient.email]))

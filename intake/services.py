@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import signals
-from intake.emails import send_claim_update_email, send_draft_email
+from intake.emails import send_draft_email
 from intake.limitation import limitation_deadline
 from intake.models import (
     ALLOWED_TRANSITIONS,
@@ -24,6 +24,10 @@ from intake.models import (
     InformationRequest,
 )
 from intake.steps import DRAFT_FIELDS, missing_steps
+from notifications.services import (
+    notification_create_for_event,
+    notification_create_for_transition,
+)
 from portal import access
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
@@ -177,8 +181,16 @@ def _transition_locked(*, claim: Claim, to_status: str, actor: User | None, reas
             raise ClaimError(_("Give a reason for this change."))
         locked.status = to_status
         locked.save(update_fields=["status", "updated_at"])
-        ClaimStatusChange.objects.create(
+        change = ClaimStatusChange.objects.create(
             claim=locked, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+        )
+        # In the same transaction: the people concerned are told exactly when the change holds.
+        notification_create_for_transition(
+            claim=locked,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            change_id=change.pk,
         )
         # The reason may describe health: it stays in the history, not in the audit log.
         audit_event_record(
@@ -261,12 +273,24 @@ def _draft_purge(*, claim: Claim) -> bool:
 # --- The claim's thread and the adjuster's decisions --------------------------------------------
 
 
-def claim_message_send(*, claim: Claim, author: User, body: str) -> ClaimMessage:
-    """Add a message to the claim's thread (the patient's side or the insurer's staff)."""
+def claim_message_send(
+    *, claim: Claim, author: User, body: str, notify: bool = True
+) -> ClaimMessage:
+    """Add a message to the claim's thread (the patient's side or the insurer's staff) and tell
+    the other side. `notify` False when the message is part of an event that tells them itself
+    (an information request, its answer, an offer)."""
     if not access.claim_may_message(author, claim):
         access.forbid(user=author, object_type="intake.claim", object_id=claim.pk, reason="message")
-    message = ClaimMessage.objects.create(claim=claim, author=author, body=body.strip())
-    audit_event_record(action=AuditAction.CREATE, actor=author, obj=message)
+    with transaction.atomic():
+        message = ClaimMessage.objects.create(claim=claim, author=author, body=body.strip())
+        audit_event_record(action=AuditAction.CREATE, actor=author, obj=message)
+        if notify:
+            notification_create_for_event(
+                kind="message_received",
+                claim=claim,
+                actor=author,
+                event_key=f"message:{message.pk}",
+            )
     return message
 
 
@@ -280,23 +304,21 @@ def claim_request_information(
         raise ClaimError(_("The reply-by date must be in the future."))
     with transaction.atomic():
         claim_transition(claim=claim, to_status=ClaimStatus.INFORMATION_REQUESTED, actor=adjuster)
-        message = claim_message_send(claim=claim, author=adjuster, body=body)
+        message = claim_message_send(claim=claim, author=adjuster, body=body, notify=False)
         return InformationRequest.objects.create(claim=claim, message=message, due_date=due_date)
 
 
 def claim_answer_information_request(*, claim: Claim, patient: User, body: str) -> ClaimMessage:
     """The patient's answer: a message, the request marked answered, the claim back under
-    review, and the adjuster told (after commit)."""
+    review, and the adjuster told (the transition's notification)."""
     if access.claim_actor_kind(patient, claim) != access.CLAIMANT:
         _refuse_change(user=patient, claim=claim)
     with transaction.atomic():
         claim_transition(claim=claim, to_status=ClaimStatus.UNDER_REVIEW, actor=patient)
-        message = claim_message_send(claim=claim, author=patient, body=body)
+        message = claim_message_send(claim=claim, author=patient, body=body, notify=False)
         claim.information_requests.filter(answered_at__isnull=True).update(
             answered_at=timezone.now()
         )
-    if claim.assigned_adjuster_id:
-        send_claim_update_email(claim=claim, recipient=claim.assigned_adjuster, kind="answered")
     return message
 
 
@@ -311,5 +333,5 @@ def claim_make_offer(*, claim: Claim, adjuster: User, amount: Decimal, note: str
         claim.offer_amount = amount
         claim.save(update_fields=["offer_amount"])
         if note.strip():
-            claim_message_send(claim=claim, author=adjuster, body=note)
+            claim_message_send(claim=claim, author=adjuster, body=note, notify=False)
     return claim

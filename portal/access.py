@@ -13,6 +13,7 @@ from django.http import Http404
 
 from documents.models import Document
 from intake.models import BEFORE_DECISION, Claim, ClaimStatus
+from notifications.models import Channel, Notification
 from portal.models import AuditAction, Insurer, Role, User
 from portal.services import audit_event_record
 
@@ -194,3 +195,14 @@ def document_may_see_problems(user: User, claim: Claim) -> bool:
         and user.insurer_id is not None
         and claim.insurer_id == user.insurer_id
     )
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def notifications_visible_to(user: User) -> QuerySet[Notification]:
+    """A person sees their own in-app notifications and nobody else's (administrators read the
+    email outbox in the admin site)."""
+    if not user.is_authenticated or not user.is_active:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP)

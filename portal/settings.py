@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -346,6 +347,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.documents_purge_infected",
         "schedule": crontab(minute=50, hour=4),
     },
+    "notifications-sweep-undelivered": {
+        "task": "notifications.tasks.notifications_sweep_undelivered",
+        "schedule": crontab(minute="*"),
+    },
+    "notifications-send-digests": {
+        "task": "notifications.tasks.notification_digests_send",
+        "schedule": crontab(minute=0, hour=env.int("NOTIFICATION_DIGEST_HOUR_UTC", default=7)),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -353,8 +362,16 @@ CELERY_TIMEZONE = "UTC"
 # smtp://user:pass@host:587/?tls=True, consolemail://, filemail:///path, or memorymail://
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 # Required in production: the console would print live password-reset links into the logs.
-EMAIL_CONFIG = env.email_url_config(_required_in_production("EMAIL_URL") or "consolemail://")
+EMAIL_URL = _required_in_production("EMAIL_URL") or "consolemail://"
+EMAIL_CONFIG = env.email_url_config(EMAIL_URL)
+if EMAIL_URL.startswith("filemail:///"):
+    # django-environ drops the leading slash of an absolute path (filemail:///var/mail -> var/mail).
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"].lstrip("/")
 vars().update(EMAIL_CONFIG)  # django-environ's documented way to spread EMAIL_* settings
+# A provider's backend (e.g. django-anymail's "anymail.backends.postmark.EmailBackend", with its
+# ANYMAIL settings) replaces the one EMAIL_URL chose, without a change to the code.
+# https://anymail.dev/en/stable/quickstart/
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or EMAIL_CONFIG["EMAIL_BACKEND"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Claim portal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -378,6 +395,18 @@ LIMITATION_WARNING_MONTHS = env.int("LIMITATION_WARNING_MONTHS", default=6)
 # Untouched drafts: a reminder after this many days, deletion (with notice) after the second.
 DRAFT_REMINDER_DAYS = env.int("DRAFT_REMINDER_DAYS", default=14)
 DRAFT_PURGE_DAYS = env.int("DRAFT_PURGE_DAYS", default=60)
+
+# --- Notifications ----------------------------------------------------------------------------
+# A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed
+# for an administrator to see and send again; a refused address fails at once.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+# Emails still pending this long after they were due are queued again by the sweeper (beat).
+NOTIFICATION_REQUEUE_MINUTES = env.int("NOTIFICATION_REQUEUE_MINUTES", default=5)
+NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=5000)
+# Deliver in the process that made the change instead of through the notify queue (tests).
+NOTIFICATIONS_DELIVER_IN_PROCESS = env.bool("NOTIFICATIONS_DELIVER_IN_PROCESS", default=False)
 
 # --- Health checks ----------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("claims/", include("intake.urls")),
     path("work/", include("triage.urls")),
     path("documents/", include("documents.urls")),
+    path("notifications/", include("notifications.urls")),
     path("health/", views.health_view, name="health"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -52,6 +52,14 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _notifications_in_process(request, settings):
+    # Outside the integration tests (which run a real worker) notification emails are delivered
+    # by the process that commits the change, so tests read them in mail.outbox.
+    if request.node.get_closest_marker("integration") is None:
+        settings.NOTIFICATIONS_DELIVER_IN_PROCESS = True
+
+
 @pytest.fixture
 def patient(db):
     return UserFactory()

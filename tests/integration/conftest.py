@@ -31,8 +31,14 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         test_database = _database_url(connection.settings_dict)
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    # The worker writes the emails it sends here, for tests to read. One folder for the session:
+    # modules that import this fixture get a worker of their own, and they all share the queues.
+    mail_dir = tmp_path_factory.getbasetemp() / "worker-mail"
+    mail_dir.mkdir(exist_ok=True)
     env = {
         **os.environ,
+        "EMAIL_URL": f"filemail://{mail_dir}",
+        "EMAIL_BACKEND": "",
         "DATABASE_URL": test_database,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
@@ -66,6 +72,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         )
     try:
         _wait_until_ready(worker, hostname, log_path)
+        worker.mail_dir = mail_dir
         yield worker
     finally:
         worker.terminate()

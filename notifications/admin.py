@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Notification
+from notifications.services import notifications_retry_failed
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only outbox: administrators see what failed and why, and send failed emails again."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient",
+        "claim",
+        "state",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = ["state", "channel", "kind"]
+    search_fields = ["recipient__email", "claim__reference", "idempotency_key"]
+    list_select_related = ["recipient", "claim"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed emails again"))
+    def retry(self, request, queryset):
+        count = notifications_retry_failed(notifications=queryset, actor=request.user)
+        self.message_user(request, _("%(count)d email(s) queued again.") % {"count": count})

@@ -1,0 +1,206 @@
+"""The business events people are told about: who hears of each, in what words, and which ones a
+patient cannot switch off.
+
+Titles are plain, general words: they go into email subjects and the notification centre, so they
+never name what a claim is about, its amounts or its documents.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from intake.models import ClaimStatus
+from portal.models import Role
+
+
+class EventKind(models.TextChoices):
+    CLAIM_SUBMITTED = "claim_submitted", _("Claim received")
+    CLAIM_ACKNOWLEDGED = "claim_acknowledged", _("Claim acknowledged")
+    CLAIM_ASSIGNED = "claim_assigned", _("Claim assigned")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    INFORMATION_PROVIDED = "information_provided", _("Information provided")
+    DOCUMENT_CLEAN = "document_clean", _("Document accepted")
+    DOCUMENT_INFECTED = "document_infected", _("Document refused")
+    DOCUMENT_UNSCANNABLE = "document_unscannable", _("Document could not be checked")
+    OFFER_MADE = "offer_made", _("Offer made")
+    CLAIM_DENIED = "claim_denied", _("Decision made")
+    CLAIM_SETTLED = "claim_settled", _("Claim settled")
+    CLAIM_CLOSED = "claim_closed", _("Claim closed")
+    CLAIM_WITHDRAWN = "claim_withdrawn", _("Claim withdrawn")
+    CLAIM_REOPENED = "claim_reopened", _("Claim reopened")
+    MESSAGE_RECEIVED = "message_received", _("New message")
+    CLAIM_OVERDUE = "claim_overdue", _("Claim overdue")
+    CLAIM_ESCALATED = "claim_escalated", _("Claim waiting for an adjuster")
+    # Advocates do not exist yet. When authorities arrive, their service calls
+    # notification_create_for_event with one of these kinds and the advocate as the recipient
+    # (`recipients=[advocate]`), and Audience.ADVOCATE joins the claim events' audiences through
+    # services._advocates_of.
+    AUTHORITY_GRANTED = "authority_granted", _("Authority granted")
+    AUTHORITY_REVOKED = "authority_revoked", _("Authority revoked")
+
+
+class Audience(models.TextChoices):
+    """How a recipient stands to the claim; decides the words they read."""
+
+    PATIENT = "patient", _("Patient")
+    ADVOCATE = "advocate", _("Advocate")
+    ADJUSTER = "adjuster", _("Assigned adjuster")
+    TRIAGE_LEADS = "triage_leads", _("Triage leads of the claim's insurer")
+    #: Named by the caller (the person who uploaded a document, an advocate).
+    NAMED = "named", _("Named by the event")
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    #: The title each audience reads; an audience without a title is not told.
+    titles: dict[str, str]
+    #: Audiences who receive it whatever their preferences (information requests, decisions).
+    mandatory_for: frozenset[str] = frozenset()
+    #: Whether the person who caused the event is told too (a receipt), not only the others.
+    tell_actor: bool = False
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return tuple(self.titles)
+
+
+K, A = EventKind, Audience
+_DECISION = frozenset({A.PATIENT, A.ADVOCATE})
+
+EVENTS: dict[str, Event] = {
+    K.CLAIM_SUBMITTED: Event(
+        K.CLAIM_SUBMITTED,
+        {A.PATIENT: _("We have received your claim")},
+        tell_actor=True,
+    ),
+    K.CLAIM_ACKNOWLEDGED: Event(
+        K.CLAIM_ACKNOWLEDGED, {A.PATIENT: _("Your claim has been acknowledged")}
+    ),
+    K.CLAIM_ASSIGNED: Event(
+        K.CLAIM_ASSIGNED,
+        {
+            A.PATIENT: _("A claims handler has been given your claim"),
+            A.ADJUSTER: _("A claim has been assigned to you"),
+        },
+    ),
+    K.INFORMATION_REQUESTED: Event(
+        K.INFORMATION_REQUESTED,
+        {A.PATIENT: _("The insurer needs more information from you")},
+        mandatory_for=_DECISION,
+    ),
+    K.INFORMATION_PROVIDED: Event(
+        K.INFORMATION_PROVIDED,
+        {A.ADJUSTER: _("The patient has answered your request for information")},
+    ),
+    K.DOCUMENT_CLEAN: Event(
+        K.DOCUMENT_CLEAN, {A.NAMED: _("A document you sent has passed the virus check")}
+    ),
+    K.DOCUMENT_INFECTED: Event(
+        K.DOCUMENT_INFECTED, {A.NAMED: _("A document you sent could not be accepted")}
+    ),
+    K.DOCUMENT_UNSCANNABLE: Event(
+        K.DOCUMENT_UNSCANNABLE, {A.NAMED: _("A document you sent could not be checked")}
+    ),
+    K.OFFER_MADE: Event(
+        K.OFFER_MADE,
+        {A.PATIENT: _("The insurer has made you an offer")},
+        mandatory_for=_DECISION,
+    ),
+    K.CLAIM_DENIED: Event(
+        K.CLAIM_DENIED,
+        {A.PATIENT: _("The insurer has made a decision on your claim")},
+        mandatory_for=_DECISION,
+    ),
+    K.CLAIM_SETTLED: Event(
+        K.CLAIM_SETTLED,
+        {A.PATIENT: _("Your claim has been settled")},
+        mandatory_for=_DECISION,
+    ),
+    K.CLAIM_CLOSED: Event(K.CLAIM_CLOSED, {A.PATIENT: _("Your claim has been closed")}),
+    K.CLAIM_WITHDRAWN: Event(
+        K.CLAIM_WITHDRAWN,
+        {
+            A.PATIENT: _("Your claim has been withdrawn"),
+            A.ADJUSTER: _("A claim assigned to you has been withdrawn"),
+        },
+        tell_actor=True,
+    ),
+    K.CLAIM_REOPENED: Event(
+        K.CLAIM_REOPENED,
+        {
+            A.PATIENT: _("Your claim has been reopened for reconsideration"),
+            A.ADJUSTER: _("A claim assigned to you has been reopened"),
+        },
+        mandatory_for=_DECISION,
+    ),
+    K.MESSAGE_RECEIVED: Event(
+        K.MESSAGE_RECEIVED,
+        {
+            A.PATIENT: _("You have a new message about your claim"),
+            A.ADJUSTER: _("You have a new message on a claim"),
+        },
+    ),
+    K.CLAIM_OVERDUE: Event(K.CLAIM_OVERDUE, {A.TRIAGE_LEADS: _("A claim is past its due date")}),
+    K.CLAIM_ESCALATED: Event(
+        K.CLAIM_ESCALATED,
+        {A.TRIAGE_LEADS: _("A claim is waiting: nobody in the team has room")},
+    ),
+    K.AUTHORITY_GRANTED: Event(
+        K.AUTHORITY_GRANTED, {A.NAMED: _("A patient has given you authority on their claim")}
+    ),
+    K.AUTHORITY_REVOKED: Event(
+        K.AUTHORITY_REVOKED, {A.NAMED: _("A patient has ended your authority on their claim")}
+    ),
+}
+
+_S = ClaimStatus
+#: The event a move of the lifecycle is, by the status it reaches (and, where it matters, left).
+#: Moves not listed (to needs-triage, an insurer taking back its information request) tell no one.
+TRANSITION_EVENTS: dict[tuple[str | None, str], str] = {
+    (None, _S.SUBMITTED): K.CLAIM_SUBMITTED,
+    (None, _S.ASSIGNED): K.CLAIM_ASSIGNED,
+    (_S.ASSIGNED, _S.UNDER_REVIEW): K.CLAIM_ACKNOWLEDGED,
+    (_S.INFORMATION_REQUESTED, _S.UNDER_REVIEW): K.INFORMATION_PROVIDED,
+    (_S.DENIED, _S.UNDER_REVIEW): K.CLAIM_REOPENED,
+    (_S.CLOSED, _S.UNDER_REVIEW): K.CLAIM_REOPENED,
+    (None, _S.INFORMATION_REQUESTED): K.INFORMATION_REQUESTED,
+    (None, _S.OFFER_MADE): K.OFFER_MADE,
+    (None, _S.DENIED): K.CLAIM_DENIED,
+    (None, _S.SETTLED): K.CLAIM_SETTLED,
+    (None, _S.CLOSED): K.CLAIM_CLOSED,
+    (None, _S.WITHDRAWN): K.CLAIM_WITHDRAWN,
+}
+
+
+def event_for_transition(from_status: str, to_status: str) -> str | None:
+    """The event kind a move from `from_status` to `to_status` announces, if any."""
+    return TRANSITION_EVENTS.get((from_status, to_status)) or TRANSITION_EVENTS.get(
+        (None, to_status)
+    )
+
+
+#: Which audiences a person of each role may belong to (for their preferences page).
+ROLE_AUDIENCES: dict[str, frozenset[str]] = {
+    Role.PATIENT: frozenset({A.PATIENT, A.NAMED}),
+    Role.ADVOCATE: frozenset({A.ADVOCATE, A.NAMED}),
+    Role.ADJUSTER: frozenset({A.ADJUSTER}),
+    Role.TRIAGE_LEAD: frozenset({A.TRIAGE_LEADS, A.ADJUSTER}),
+}
+
+
+def kinds_for_role(role: str) -> list[str]:
+    """The event kinds a person of `role` may hear about, in the order of EventKind."""
+    audiences = ROLE_AUDIENCES.get(role, frozenset())
+    return [
+        kind
+        for kind in EventKind.values
+        if audiences & set(EVENTS[kind].audiences)
+        and not (kind.startswith("authority_") and role != Role.ADVOCATE)
+    ]
+
+
+def is_mandatory(kind: str, role: str) -> bool:
+    """Whether a person of `role` receives `kind` whatever their preferences."""
+    return bool(EVENTS[kind].mandatory_for & ROLE_AUDIENCES.get(role, frozenset()))

@@ -1,0 +1,434 @@
+"""Writes for notifications: the outbox rows of each event, their delivery, the sweeper, the daily
+digest, read marks and preferences.
+
+notification_create_for_event runs inside the transaction of the change it announces, so a
+notification exists exactly when the change does. Emails are queued to the notify queue after
+commit; when the broker is down the rows stay pending and notifications_sweep_undelivered queues
+them later. Delivery locks the row and re-checks it, so however often a row is queued its email
+goes out once.
+"""
+
+import enum
+import functools
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from intake.models import Claim
+from notifications import emails, selectors
+from notifications.events import (
+    EVENTS,
+    Audience,
+    Event,
+    event_for_transition,
+    is_mandatory,
+    kinds_for_role,
+)
+from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
+from portal import access
+from portal.models import AuditAction, Role, User
+from portal.services import audit_event_record
+
+logger = logging.getLogger(__name__)
+
+
+# --- Creating the rows of an event --------------------------------------------------------------
+
+
+def notification_create_for_event(
+    *,
+    kind: str,
+    event_key: str,
+    claim: Claim | None = None,
+    actor: User | None = None,
+    recipients: Iterable[User] = (),
+) -> list[str]:
+    """Create the event's outbox rows in the caller's transaction: one per recipient and channel,
+    for everyone the event concerns who may see the claim and has not switched it off (mandatory
+    events ignore preferences). Emails are queued after commit. `event_key` names this occurrence
+    (e.g. "status-change:42"); `recipients` are the people the NAMED audience stands for.
+    Returns the rows' idempotency keys."""
+    event = EVENTS[kind]
+    targets = _recipients(event, claim=claim, actor=actor, named=list(recipients))
+    if not targets:
+        return []
+    user_ids = [user.pk for user, _audience in targets]
+    switched_off = set(
+        NotificationPreference.objects.filter(
+            user_id__in=user_ids, kind=kind, enabled=False
+        ).values_list("user_id", "channel")
+    )
+    digest_users = set(
+        EmailDigest.objects.filter(user_id__in=user_ids, enabled=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    now = timezone.now()
+    rows = []
+    for user, audience in targets:
+        mandatory = audience in event.mandatory_for
+        for channel in Channel.values:
+            if not mandatory and (user.pk, channel) in switched_off:
+                continue
+            if channel == Channel.IN_APP:
+                state = State.SENT  # shown in the centre as soon as the change commits
+            elif user.pk in digest_users and not mandatory:
+                state = State.DIGEST
+            else:
+                state = State.PENDING
+            rows.append(
+                Notification(
+                    recipient=user,
+                    channel=channel,
+                    kind=kind,
+                    title=str(event.titles[audience]),
+                    claim=claim,
+                    state=state,
+                    idempotency_key=f"{event_key}:{user.pk}:{channel}"[:200],
+                    created_at=now,
+                    next_attempt_at=now,
+                    sent_at=now if channel == Channel.IN_APP else None,
+                )
+            )
+    # A replayed event (the same key) adds nothing.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    pending = [row.idempotency_key for row in rows if row.state == State.PENDING]
+    if pending:
+        transaction.on_commit(functools.partial(notifications_queue, keys=pending))
+    return [row.idempotency_key for row in rows]
+
+
+def _recipients(
+    event: Event, *, claim: Claim | None, actor: User | None, named: list[User]
+) -> list[tuple[User, str]]:
+    """(person, audience) for everyone the event concerns and who may see the claim; the person
+    who caused the event is left out unless the event is a receipt for them."""
+    found: dict[int, tuple[User, str]] = {}
+    for audience in event.audiences:
+        for user in _members(audience, claim=claim, named=named):
+            found.setdefault(user.pk, (user, audience))
+    actor_id = actor.pk if actor else None
+    return [
+        (user, audience)
+        for user, audience in found.values()
+        if user.is_active
+        and (event.tell_actor or user.pk != actor_id)
+        and (claim is None or access.claims_visible_to(user).filter(pk=claim.pk).exists())
+    ]
+
+
+def _members(audience: str, *, claim: Claim | None, named: list[User]) -> list[User]:
+    if audience == Audience.NAMED:
+        return named
+    if claim is None:
+        return []
+    if audience == Audience.PATIENT:
+        return [claim.claimant]
+    if audience == Audience.ADJUSTER:
+        return [claim.assigned_adjuster] if claim.assigned_adjuster_id else []
+    if audience == Audience.TRIAGE_LEADS:
+        if not claim.insurer_id:
+            return []
+        return list(
+            User.objects.filter(role=Role.TRIAGE_LEAD, insurer_id=claim.insurer_id, is_active=True)
+        )
+    if audience == Audience.ADVOCATE:
+        return _advocates_of(claim)
+    return []
+
+
+def _advocates_of(claim: Claim) -> list[User]:
+    """Advocates the patient authorised to receive updates on `claim`. Extension point: empty
+    until advocate authorities exist; claims_visible_to must then admit them too."""
+    return []
+
+
+def notification_create_for_transition(
+    *, claim: Claim, from_status: str, to_status: str, actor: User | None, change_id: int
+) -> list[str]:
+    """The rows announcing a move of the claim's lifecycle (in the transition's transaction)."""
+    kind = event_for_transition(from_status, to_status)
+    if kind is None:
+        return []
+    return notification_create_for_event(
+        kind=kind, claim=claim, actor=actor, event_key=f"status-change:{change_id}"
+    )
+
+
+def notification_create_for_document_verdict(*, document) -> list[str]:
+    """Tell the uploader a document passed the virus check, or was refused or not checkable."""
+    kind = {
+        "clean": "document_clean",
+        "infected": "document_infected",
+        "unscannable": "document_unscannable",
+    }.get(document.scan_status)
+    if kind is None:
+        return []
+    return notification_create_for_event(
+        kind=kind,
+        claim=document.claim,
+        recipients=[document.uploader],
+        event_key=f"document:{document.pk}:{document.scan_status}",
+    )
+
+
+def notification_create_for_alert(*, kind: str, claim: Claim) -> list[str]:
+    """Tell the triage leads of the claim's insurer (an overdue claim, a team with no room)."""
+    return notification_create_for_event(
+        kind=kind, claim=claim, event_key=f"{kind}:{claim.pk}:{uuid.uuid4().hex}"
+    )
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+
+def notifications_queue(*, keys: list[str]) -> int:
+    """Queue the pending emails with these idempotency keys; returns how many were queued."""
+    ids = Notification.objects.filter(
+        idempotency_key__in=keys, state=State.PENDING, channel=Channel.EMAIL
+    ).values_list("pk", flat=True)
+    queued = 0
+    for notification_id in ids:
+        if not notification_queue(notification_id=notification_id):
+            break  # the broker is down: the sweeper queues the rest
+        queued += 1
+    return queued
+
+
+#: After a failed publish this process stops trying for a while: the rows wait for the sweeper,
+#: and requests made while the broker is down are not each held up by the connection retries.
+PUBLISH_PAUSE_SECONDS = 10.0
+_publish_paused_until = 0.0
+
+
+def notification_queue(*, notification_id: int) -> bool:
+    """Queue one email's delivery on the notify queue. A broker that is down does not fail the
+    caller: the row stays pending for the sweeper. Returns whether it was queued."""
+    global _publish_paused_until
+    from notifications import tasks
+
+    if time.monotonic() < _publish_paused_until:
+        return False
+    try:
+        if settings.NOTIFICATIONS_DELIVER_IN_PROCESS:
+            tasks.notification_dispatch.apply(args=[notification_id])
+        else:
+            tasks.notification_dispatch.delay(notification_id)
+    except (OperationalError, ConnectionError, OSError, RuntimeError):
+        # kombu's OperationalError for the broker; the others when a transport or result
+        # backend gives up reconnecting in its own way.
+        logger.warning(
+            "Could not queue notification %s; the sweeper will queue it", notification_id
+        )
+        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        return False
+    return True
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    #: Nothing to do: gone, not an email, or no longer pending (already sent: a repeat).
+    SKIPPED = "skipped"
+    #: A passing failure; try again after `retry_in` seconds.
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    outcome: Outcome
+    retry_in: int = 0
+
+
+def retry_countdown(attempts: int) -> int:
+    """Exponential backoff after `attempts` failed attempts: base, 2x base, 4x... capped."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS
+    return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
+
+
+def notification_dispatch(*, notification_id: int) -> DispatchResult:
+    """Send one pending email and mark it sent. Idempotent: the row is locked and re-checked, so a
+    repeated or redelivered task sends nothing more. A refused address fails it at once; other
+    failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "claim")
+            .filter(pk=notification_id, channel=Channel.EMAIL)
+            .first()
+        )
+        if notification is None or notification.state != State.PENDING:
+            return DispatchResult(Outcome.SKIPPED)
+        notification.attempts += 1
+        try:
+            emails.notification_email(notification).send()
+        except Exception as error:  # the backend's errors vary (SMTP, sockets, a provider's API)
+            return _dispatch_failed(notification, error)
+        notification.state = State.SENT
+        notification.sent_at = timezone.now()
+        notification.last_error = ""
+        notification.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+        return DispatchResult(Outcome.SENT)
+
+
+def _dispatch_failed(notification: Notification, error: Exception) -> DispatchResult:
+    notification.last_error = emails.describe(error)
+    exhausted = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    if emails.is_permanent(error) or exhausted:
+        notification.state = State.FAILED
+        notification.save(update_fields=["state", "attempts", "last_error"])
+        logger.warning(
+            "Notification %s failed after %d attempt(s)", notification.pk, notification.attempts
+        )
+        return DispatchResult(Outcome.FAILED)
+    retry_in = retry_countdown(notification.attempts)
+    # The sweeper leaves it alone until then: the retry is already on its way.
+    notification.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
+    notification.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+    return DispatchResult(Outcome.RETRY, retry_in=retry_in)
+
+
+def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
+    """Queue again the emails still pending NOTIFICATION_REQUEUE_MINUTES after they were due (a
+    publish lost while the broker was down, a worker gone). Returns how many were queued."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES)
+    ids = list(
+        Notification.objects.filter(
+            state=State.PENDING, channel=Channel.EMAIL, next_attempt_at__lt=cutoff
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
+    )
+    queued = []
+    for notification_id in ids:
+        if not notification_queue(notification_id=notification_id):
+            break
+        queued.append(notification_id)
+    # Not queued again before another grace period has passed.
+    Notification.objects.filter(pk__in=queued, state=State.PENDING).update(next_attempt_at=now)
+    return len(queued)
+
+
+def notifications_retry_failed(*, notifications: QuerySet[Notification], actor: User) -> int:
+    """An administrator sends failed emails again: back to pending, queued after commit."""
+    with transaction.atomic():
+        ids = list(
+            notifications.select_for_update()
+            .filter(state=State.FAILED, channel=Channel.EMAIL)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        for notification_id in ids:
+            audit_event_record(
+                action=AuditAction.CHANGE,
+                actor=actor,
+                object_type="notifications.notification",
+                object_id=str(notification_id),
+                detail={"retry": True},
+            )
+            transaction.on_commit(
+                functools.partial(notification_queue, notification_id=notification_id)
+            )
+    return len(ids)
+
+
+# --- The daily digest ---------------------------------------------------------------------------
+
+
+def notification_digests_send(*, now: datetime | None = None) -> int:
+    """Send each person with emails held for the digest one email listing them, and mark those
+    sent. Safe to repeat: rows are locked, and sent rows are not listed again. Returns the count."""
+    now = now or timezone.now()
+    user_ids = list(
+        Notification.objects.filter(state=State.DIGEST)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for user_id in user_ids:
+        with transaction.atomic():
+            held = list(
+                Notification.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("claim", "recipient")
+                .filter(recipient_id=user_id, state=State.DIGEST)
+                .order_by("created_at", "id")
+            )
+            if not held:
+                continue
+            user = held[0].recipient
+            key = f"digest:{user_id}:{held[-1].pk}"
+            try:
+                emails.digest_email(user=user, notifications=held, key=key).send()
+            except Exception as error:  # kept for tomorrow's digest; administrators see why
+                Notification.objects.filter(pk__in=[n.pk for n in held]).update(
+                    last_error=emails.describe(error)
+                )
+                logger.warning("The digest for user %s could not be sent", user_id)
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in held]).update(
+                state=State.SENT, sent_at=now, last_error=""
+            )
+            EmailDigest.objects.filter(user_id=user_id).update(last_sent_at=now)
+            sent += 1
+    return sent
+
+
+# --- The notification centre and preferences ---------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read; anyone else's answers 404 (audited)."""
+    notification = selectors.notification_get_for_user(user=user, notification_id=notification_id)
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=now, state=State.READ
+        )
+        notification.read_at, notification.state = now, State.READ
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return (
+        selectors.notifications_for_user(user=user)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now(), state=State.READ)
+    )
+
+
+def notification_preferences_save(
+    *, user: User, enabled: set[tuple[str, str]], digest: bool | None = None
+) -> None:
+    """Save which (kind, channel) pairs the user wants, among the kinds their role hears of;
+    mandatory kinds stay on whatever is sent. `digest` (staff only) switches the daily digest."""
+    for kind in kinds_for_role(user.role):
+        if is_mandatory(kind, user.role):
+            continue
+        for channel in Channel.values:
+            NotificationPreference.objects.update_or_create(
+                user=user,
+                kind=kind,
+                channel=channel,
+                defaults={"enabled": (kind, channel) in enabled},
+            )
+    if digest is not None and user.is_insurer_staff:
+        EmailDigest.objects.update_or_create(user=user, defaults={"enabled": digest})
+    audit_event_record(
+        action=AuditAction.CHANGE,
+        actor=user,
+        object_type="notifications.preferences",
+        object_id=str(user.pk),
+    )

@@ -1,0 +1,38 @@
+"""Notification work done by workers, all on the notify queue (CELERY_TASK_ROUTES); thin wrappers
+around services. Each is idempotent and acknowledged late: a worker lost mid-send leaves the
+message to be delivered again, and the locked, re-checked row keeps the email to one."""
+
+from celery import shared_task
+
+from notifications import services
+from notifications.services import Outcome
+
+
+# ignore_result: nobody waits for these results, and publishing then needs the broker alone (with
+# a Redis result backend, a publish would otherwise also wait on the backend while Redis is down).
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
+def notification_dispatch(self, notification_id: int) -> str:
+    """Send one pending email; a passing failure is retried with backoff (the service counts the
+    attempts and fails the row after the last one)."""
+    result = services.notification_dispatch(notification_id=notification_id)
+    if result.outcome == Outcome.RETRY:
+        raise self.retry(countdown=result.retry_in)
+    return result.outcome.value
+
+
+@shared_task(acks_late=True)
+def notifications_sweep_undelivered() -> int:
+    """Beat: queue again emails left pending (the broker was down when the change committed)."""
+    return services.notifications_sweep_undelivered()
+
+
+@shared_task(acks_late=True)
+def notification_digests_send() -> int:
+    """Beat, daily: one email per person who chose the digest, listing their held events."""
+    return services.notification_digests_send()
+
+
+@shared_task(ignore_result=True)
+def notification_noop(index: int) -> int:
+    """Does nothing: the yardstick the delivery benchmark compares a notification with."""
+    return index

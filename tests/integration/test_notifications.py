@@ -1,0 +1,147 @@
+"""Notifications through the real broker and a real worker, which writes the emails it sends to
+files (tests/integration/conftest.py): delivery after a change, and nothing lost or doubled when
+the broker was down while the changes were made."""
+
+import datetime
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from intake.models import ClaimStatus
+from intake.services import claim_transition
+from notifications.models import Channel, Notification, State
+from notifications.services import notifications_sweep_undelivered
+from notifications.tasks import notification_dispatch
+from portal.tasks import worker_echo
+from tests.integration.conftest import REPO_ROOT, _database_url
+from tests.notifications.conftest import SECRETS, make_world
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CHANGES = 100
+
+
+def _message_ids(mail_dir: Path) -> list[str]:
+    text = "".join(path.read_text() for path in mail_dir.glob("*.log"))
+    return re.findall(r"^Message-ID: (.+)$", text, flags=re.MULTILINE)
+
+
+def _mail_text(mail_dir: Path) -> str:
+    return "".join(path.read_text() for path in mail_dir.glob("*.log"))
+
+
+def _wait_until_sent(count: int, timeout_s: float = 240) -> None:
+    deadline = time.monotonic() + timeout_s
+    sent = 0
+    while time.monotonic() < deadline:
+        sent = Notification.objects.filter(channel=Channel.EMAIL, state=State.SENT).count()
+        if sent >= count:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"Only {sent} of {count} emails were sent in time.")
+
+
+def _drain_notify_queue() -> None:
+    """Returns once the workers have taken what was queued on notify before this call (modules
+    that import the worker fixture may each have started one; both take from the queue)."""
+    assert worker_echo.apply_async(args=["drained"], queue="notify").get(timeout=60) == "drained"
+    time.sleep(2)  # the other worker's last task
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the probe is
+
+
+def test_a_worker_emails_the_patient_after_a_status_change(celery_worker):
+    before = len(_message_ids(celery_worker.mail_dir))
+    world = make_world(ClaimStatus.ASSIGNED)
+
+    claim_transition(claim=world.claim, to_status=ClaimStatus.UNDER_REVIEW, actor=world.adjuster)
+
+    _wait_until_sent(1)
+    assert len(_message_ids(celery_worker.mail_dir)) == before + 1
+    text = _mail_text(celery_worker.mail_dir)
+    assert f"Subject: [Claim portal] {world.claim.reference}: Your claim has been acknowledged" in (
+        text
+    )
+    for words in SECRETS:
+        assert words not in text
+
+
+def test_changes_made_while_the_broker_is_down_are_all_delivered_once_after(celery_worker):
+    mail_dir = celery_worker.mail_dir
+    before = set(_message_ids(mail_dir))
+    worlds = [make_world(ClaimStatus.ASSIGNED) for _ in range(CHANGES)]
+    claim_ids = [str(world.claim.pk) for world in worlds]
+    adjuster_ids = [world.adjuster.pk for world in worlds]
+
+    # The changes are made by a process whose broker is a closed port: every publish fails.
+    script = (
+        "import django, sys; django.setup()\n"
+        "from intake.models import Claim\n"
+        "from intake.services import claim_transition\n"
+        "from portal.models import User\n"
+        "pairs = zip(sys.argv[1].split(','), sys.argv[2].split(','))\n"
+        "for claim_id, adjuster_id in pairs:\n"
+        "    claim_transition(claim=Claim.objects.get(pk=claim_id), to_status='under_review',\n"
+        "                     actor=User.objects.get(pk=int(adjuster_id)))\n"
+    )
+    with connection.cursor():
+        database_url = _database_url(connection.settings_dict)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+        "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{_closed_port()}/0",
+        "PORTAL_IGNORE_DOTENV": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script, ",".join(claim_ids), ",".join(map(str, adjuster_ids))],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    # Every change holds, with its notification waiting; nothing was sent.
+    assert (
+        type(worlds[0].claim)
+        .objects.filter(pk__in=claim_ids, status=ClaimStatus.UNDER_REVIEW)
+        .count()
+        == CHANGES
+    )
+    emails = Notification.objects.filter(channel=Channel.EMAIL, claim_id__in=claim_ids)
+    assert emails.filter(state=State.PENDING).count() == CHANGES
+    _drain_notify_queue()
+    assert set(_message_ids(mail_dir)) == before
+
+    # The broker is back (this process's); the sweeper, a beat later, queues them all.
+    later = timezone.now() + datetime.timedelta(minutes=30)
+    assert notifications_sweep_undelivered(now=later) == CHANGES
+    _wait_until_sent(CHANGES)
+
+    # A redelivery of every task (a worker lost before acknowledging, say) sends nothing more.
+    for notification_id in emails.values_list("pk", flat=True):
+        notification_dispatch.delay(notification_id)
+    assert notifications_sweep_undelivered(now=later + datetime.timedelta(hours=1)) == 0
+    _drain_notify_queue()
+
+    new = [message_id for message_id in _message_ids(mail_dir) if message_id not in before]
+    assert len(new) == CHANGES
+    assert len(set(new)) == CHANGES
+    assert emails.filter(state=State.SENT, attempts=1).count() == CHANGES
+    recipients = set(re.findall(r"^To: (.+)$", _mail_text(mail_dir), flags=re.MULTILINE))
+    assert {world.patient.email for world in worlds} <= recipients

@@ -1,0 +1,218 @@
+"""What notification emails say, and their delivery through a real SMTP server (aiosmtpd): a
+message read back from the server, a refused address (550) failing at once, a busy server (451)
+retried and then failed, and an administrator's retry."""
+
+import email
+import email.policy
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import transaction
+
+from notifications import emails, services
+from notifications.events import EVENTS
+from notifications.models import Channel, Notification, State
+from notifications.services import Outcome
+from portal.models import Role
+from tests.factories import AdministratorFactory
+from tests.notifications.conftest import SECRETS
+from tests.portal.test_selectors import _signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _recipient_for(audience: str, world):
+    return {
+        "patient": world.patient,
+        "named": world.patient,
+        "advocate": world.patient,
+        "adjuster": world.adjuster,
+        "triage_leads": world.lead,
+    }[audience]
+
+
+def test_no_email_of_any_event_repeats_the_claims_details(world):
+    rendered = 0
+    for kind, event in EVENTS.items():
+        for audience, title in event.titles.items():
+            recipient = _recipient_for(audience, world)
+            notification = Notification(
+                recipient=recipient,
+                channel=Channel.EMAIL,
+                kind=kind,
+                title=str(title),
+                claim=world.claim,
+                state=State.PENDING,
+                idempotency_key=f"{kind}:{audience}",
+            )
+            message = emails.notification_email(notification)
+            html = message.alternatives[0][0]
+            for words in SECRETS:
+                assert words not in message.subject, (kind, audience, words)
+                assert words not in message.body, (kind, audience, words)
+                assert words not in html, (kind, audience, words)
+            assert world.claim.reference in message.subject
+            assert world.claim.reference in message.body
+            assert str(title) in message.body
+            assert "/accounts/login/?next=" in message.body
+            assert message.to == [recipient.email]
+            rendered += 1
+    assert rendered >= len(EVENTS)
+
+
+def test_the_sign_in_link_leads_staff_to_their_claim_page_and_patients_to_their_case(world):
+    def link(user):
+        notification = Notification(
+            recipient=user, channel=Channel.EMAIL, kind="claim_assigned", title="t",
+            claim=world.claim, idempotency_key="k",
+        )  # fmt: skip
+        return emails.notification_email(notification).body
+
+    assert f"next=%2Fwork%2Fclaims%2F{world.claim.pk}%2F" in link(world.adjuster)
+    assert f"next=%2Fclaims%2F{world.claim.pk}%2F" in link(world.patient)
+    assert world.patient.role == Role.PATIENT
+
+
+# --- A real SMTP server -------------------------------------------------------------------------
+
+
+class Handler:
+    """Accepts messages, or answers every recipient with `refuse` (e.g. "550 ...")."""
+
+    def __init__(self, refuse: str | None = None):
+        self.refuse = refuse
+        self.messages: list[email.message.EmailMessage] = []
+        self.attempts = 0
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.attempts += 1
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.SMTP))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield handler
+    controller.stop()
+
+
+def _one_pending_email(world, settings) -> Notification:
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
+    with transaction.atomic():
+        services.notification_create_for_event(
+            kind="claim_acknowledged", claim=world.claim, event_key="smtp:1"
+        )
+    return Notification.objects.get(channel=Channel.EMAIL)
+
+
+def test_an_email_goes_through_a_real_smtp_server_and_reads_back(world, settings, smtp):
+    notification = _one_pending_email(world, settings)
+
+    result = services.notification_dispatch(notification_id=notification.pk)
+
+    assert result.outcome == Outcome.SENT
+    [message] = smtp.messages
+    assert message["To"] == world.patient.email
+    assert message["Subject"] == (
+        f"[Claim portal] {world.claim.reference}: Your claim has been acknowledged"
+    )
+    assert message["Message-ID"]
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert world.claim.reference in plain
+    assert f"/accounts/login/?next=%2Fclaims%2F{world.claim.pk}%2F" in plain
+    assert '<html lang="en-GB">' in html
+    for words in SECRETS:
+        assert words not in plain and words not in html
+    notification.refresh_from_db()
+    assert notification.state == State.SENT
+
+
+def test_a_refused_address_fails_at_once_for_an_administrator_to_see(world, settings, smtp):
+    smtp.refuse = "550 5.1.1 No such mailbox"
+    notification = _one_pending_email(world, settings)
+
+    result = services.notification_dispatch(notification_id=notification.pk)
+
+    assert result.outcome == Outcome.FAILED
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == (State.FAILED, 1)
+    assert "550" in notification.last_error
+    assert smtp.messages == []
+
+    admin = AdministratorFactory()
+    client = _signed_in(admin)
+    page = client.get("/admin/notifications/notification/?state=failed").content.decode()
+    assert "550 5.1.1 No such mailbox" in page
+
+
+def test_a_busy_server_is_retried_with_backoff_then_the_email_fails(world, settings, smtp):
+    smtp.refuse = "451 4.3.0 Try again later"
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    notification = _one_pending_email(world, settings)
+
+    first = services.notification_dispatch(notification_id=notification.pk)
+
+    assert first.outcome == Outcome.RETRY
+    assert first.retry_in == settings.NOTIFICATION_RETRY_BASE_SECONDS
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == (State.PENDING, 1)
+    assert "451" in notification.last_error
+    assert notification.next_attempt_at > notification.created_at
+
+    # The task retries (eagerly here) until the attempts run out.
+    from notifications.tasks import notification_dispatch
+
+    notification_dispatch.apply(args=[notification.pk])
+
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == (State.FAILED, 3)
+    assert smtp.attempts == 3
+    assert smtp.messages == []
+
+
+def test_an_administrator_sends_a_failed_email_again(
+    world, settings, smtp, django_capture_on_commit_callbacks
+):
+    smtp.refuse = "550 5.1.1 No such mailbox"
+    notification = _one_pending_email(world, settings)
+    services.notification_dispatch(notification_id=notification.pk)
+    smtp.refuse = None  # the address was corrected
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = True
+    client = _signed_in(AdministratorFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/notifications/notification/",
+            {"action": "retry", "_selected_action": [notification.pk]},
+        )
+
+    assert response.status_code == 302
+    notification.refresh_from_db()
+    assert notification.state == State.SENT
+    assert len(smtp.messages) == 1

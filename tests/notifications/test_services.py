@@ -1,0 +1,401 @@
+"""The outbox: rows made with the change, for the right people, by their preferences; delivery
+once per row; the sweeper, the digest, read marks."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from documents.models import Document, ScanStatus
+from intake.models import ClaimStatus
+from intake.services import (
+    claim_answer_information_request,
+    claim_message_send,
+    claim_request_information,
+    claim_transition,
+)
+from notifications import services
+from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
+from notifications.services import Outcome
+from portal.models import AuditAction, AuditEvent
+from tests.factories import AdjusterFactory, TriageLeadFactory, UserFactory
+from tests.notifications.conftest import SECRETS, make_world
+
+pytestmark = pytest.mark.django_db
+S = ClaimStatus
+
+
+def _rows(**filters) -> list[tuple]:
+    return sorted(
+        Notification.objects.filter(**filters).values_list("recipient_id", "channel", "kind")
+    )
+
+
+def _acknowledge(world, capture):
+    with capture(execute=True):
+        claim_transition(claim=world.claim, to_status=S.UNDER_REVIEW, actor=world.adjuster)
+
+
+def test_a_status_change_tells_the_patient_in_the_portal_and_by_email_not_the_actor(
+    world, django_capture_on_commit_callbacks
+):
+    _acknowledge(world, django_capture_on_commit_callbacks)
+
+    assert _rows() == [
+        (world.patient.pk, Channel.EMAIL, "claim_acknowledged"),
+        (world.patient.pk, Channel.IN_APP, "claim_acknowledged"),
+    ]
+    [email] = mail.outbox
+    assert email.to == [world.patient.email]
+    assert world.claim.reference in email.subject
+    assert "acknowledged" in email.subject
+    assert Notification.objects.get(channel=Channel.EMAIL).state == State.SENT
+
+
+def test_the_rows_are_rolled_back_with_the_change(world, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        claim_transition(claim=world.claim, to_status=S.UNDER_REVIEW, actor=world.adjuster)
+        raise RuntimeError("the request failed after the change")
+
+    assert Notification.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_the_rows_exist_before_commit_and_the_email_waits_for_it(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        claim_transition(claim=world.claim, to_status=S.UNDER_REVIEW, actor=world.adjuster)
+        assert Notification.objects.filter(recipient=world.patient).count() == 2
+
+    assert mail.outbox == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+
+
+def test_nobody_who_may_not_see_the_claim_is_told(db, django_capture_on_commit_callbacks):
+    world = make_world(S.UNDER_REVIEW)
+    # An adjuster of another insurer wrongly left on the claim cannot see it: not told.
+    stranger = AdjusterFactory()
+    type(world.claim).objects.filter(pk=world.claim.pk).update(assigned_adjuster=stranger)
+    world.refresh()
+    TriageLeadFactory()  # a lead of another insurer
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_message_send(claim=world.claim, author=world.lead, body="Any news?")
+        services.notification_create_for_alert(kind="claim_overdue", claim=world.claim)
+
+    recipients = {row[0] for row in _rows()}
+    assert recipients == {world.patient.pk, world.lead.pk}
+    assert stranger.pk not in recipients
+    assert {m.to[0] for m in mail.outbox} == {world.patient.email, world.lead.email}
+
+
+def test_an_escalation_tells_only_the_triage_leads_of_the_claims_insurer(
+    world, django_capture_on_commit_callbacks
+):
+    other_lead = TriageLeadFactory(insurer=world.claim.insurer)
+    TriageLeadFactory()  # another insurer's
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_create_for_alert(kind="claim_escalated", claim=world.claim)
+
+    assert {row[0] for row in _rows()} == {world.lead.pk, other_lead.pk}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.lead.email, other_lead.email])
+
+
+def test_a_patient_who_switched_an_event_off_gets_no_email_of_it(
+    world, django_capture_on_commit_callbacks
+):
+    NotificationPreference.objects.create(
+        user=world.patient, kind="claim_acknowledged", channel=Channel.EMAIL, enabled=False
+    )
+
+    _acknowledge(world, django_capture_on_commit_callbacks)
+
+    assert _rows() == [(world.patient.pk, Channel.IN_APP, "claim_acknowledged")]
+    assert mail.outbox == []
+
+
+def test_information_requests_reach_the_patient_whatever_their_preferences(
+    db, django_capture_on_commit_callbacks
+):
+    world = make_world(S.UNDER_REVIEW)
+    for channel in Channel.values:
+        NotificationPreference.objects.create(
+            user=world.patient, kind="information_requested", channel=channel, enabled=False
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_request_information(
+            claim=world.claim,
+            adjuster=world.adjuster,
+            body="Please send the letter.",
+            due_date=timezone.localdate() + datetime.timedelta(days=14),
+        )
+
+    # One event, not also a "new message" for the same request.
+    assert _rows() == [
+        (world.patient.pk, Channel.EMAIL, "information_requested"),
+        (world.patient.pk, Channel.IN_APP, "information_requested"),
+    ]
+    assert [m.to for m in mail.outbox] == [[world.patient.email]]
+
+
+@pytest.mark.parametrize(
+    ("status", "to_status", "kind"),
+    [
+        (S.UNDER_REVIEW, S.OFFER_MADE, "offer_made"),
+        (S.UNDER_REVIEW, S.DENIED, "claim_denied"),
+        (S.OFFER_MADE, S.SETTLED, "claim_settled"),
+    ],
+)
+def test_decisions_reach_the_patient_even_with_everything_switched_off(
+    db, django_capture_on_commit_callbacks, status, to_status, kind
+):
+    world = make_world(status)
+    for channel in Channel.values:
+        NotificationPreference.objects.create(
+            user=world.patient, kind=kind, channel=channel, enabled=False
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_transition(claim=world.claim, to_status=to_status, actor=world.adjuster, reason="r")
+
+    assert _rows(recipient=world.patient) == [
+        (world.patient.pk, Channel.EMAIL, kind),
+        (world.patient.pk, Channel.IN_APP, kind),
+    ]
+    assert len(mail.outbox) == 1
+
+
+def test_the_patients_answer_tells_the_adjuster_once(db, django_capture_on_commit_callbacks):
+    world = make_world(S.INFORMATION_REQUESTED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_answer_information_request(claim=world.claim, patient=world.patient, body="Here.")
+
+    assert _rows() == [
+        (world.adjuster.pk, Channel.EMAIL, "information_provided"),
+        (world.adjuster.pk, Channel.IN_APP, "information_provided"),
+    ]
+    assert [m.to for m in mail.outbox] == [[world.adjuster.email]]
+
+
+def test_a_message_tells_the_other_side(db, django_capture_on_commit_callbacks):
+    world = make_world(S.UNDER_REVIEW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_message_send(claim=world.claim, author=world.patient, body="A question")
+
+    assert _rows() == [
+        (world.adjuster.pk, Channel.EMAIL, "message_received"),
+        (world.adjuster.pk, Channel.IN_APP, "message_received"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "kind"),
+    [
+        (ScanStatus.CLEAN, "document_clean"),
+        (ScanStatus.INFECTED, "document_infected"),
+        (ScanStatus.UNSCANNABLE, "document_unscannable"),
+    ],
+)
+def test_the_uploader_hears_the_documents_verdict(world, verdict, kind):
+    document = Document.objects.create(
+        claim=world.claim,
+        uploader=world.patient,
+        category="other",
+        original_name="discharge-letter.pdf",
+        storage_key="quarantine/x",
+        size=1,
+        sha256="0" * 64,
+        content_type="application/pdf",
+        scan_status=verdict,
+    )
+
+    services.notification_create_for_document_verdict(document=document)
+    services.notification_create_for_document_verdict(document=document)  # a repeat adds nothing
+
+    assert _rows() == [
+        (world.patient.pk, Channel.EMAIL, kind),
+        (world.patient.pk, Channel.IN_APP, kind),
+    ]
+    for notification in Notification.objects.all():
+        assert "discharge" not in notification.title
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+
+def _pending_email(world) -> Notification:
+    with transaction.atomic():
+        services.notification_create_for_event(
+            kind="claim_acknowledged", claim=world.claim, event_key="test:1"
+        )
+    return Notification.objects.get(channel=Channel.EMAIL)
+
+
+def test_dispatching_the_same_row_twice_sends_one_email(world, settings):
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False  # nothing queued: the test dispatches
+    notification = _pending_email(world)
+    Notification.objects.filter(pk=notification.pk).update(state=State.PENDING)
+
+    first = services.notification_dispatch(notification_id=notification.pk)
+    second = services.notification_dispatch(notification_id=notification.pk)
+
+    assert (first.outcome, second.outcome) == (Outcome.SENT, Outcome.SKIPPED)
+    assert len(mail.outbox) == 1
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == (State.SENT, 1)
+    assert notification.sent_at is not None
+
+
+def test_the_same_event_recorded_twice_makes_no_new_rows(world):
+    for _ in range(2):
+        services.notification_create_for_event(
+            kind="claim_acknowledged", claim=world.claim, event_key="status-change:77"
+        )
+
+    assert Notification.objects.count() == 2  # one email, one in-app
+
+
+def test_the_sweeper_queues_emails_left_pending_and_only_those(world, settings):
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
+    services.notification_create_for_event(
+        kind="claim_acknowledged", claim=world.claim, event_key="lost:1"
+    )
+    services.notification_create_for_event(
+        kind="claim_closed", claim=world.claim, event_key="recent:1"
+    )
+    lost = Notification.objects.get(channel=Channel.EMAIL, kind="claim_acknowledged")
+    Notification.objects.filter(pk=lost.pk).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(minutes=30)
+    )
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = True
+
+    assert services.notifications_sweep_undelivered() == 1
+    assert services.notifications_sweep_undelivered() == 0
+
+    lost.refresh_from_db()
+    assert lost.state == State.SENT
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(channel=Channel.EMAIL, kind="claim_closed").state == (
+        State.PENDING
+    )
+
+
+def test_the_retry_countdown_grows_and_is_capped(settings):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 10
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 100
+
+    assert [services.retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 100, 100]
+
+
+# --- The daily digest ---------------------------------------------------------------------------
+
+
+def test_an_adjuster_on_the_digest_gets_one_email_listing_the_days_events(
+    db, django_capture_on_commit_callbacks
+):
+    first, second = make_world(S.UNDER_REVIEW), make_world(S.INFORMATION_REQUESTED)
+    adjuster = first.adjuster
+    type(second.claim).objects.filter(pk=second.claim.pk).update(
+        assigned_adjuster=adjuster, insurer=adjuster.insurer
+    )
+    second.refresh()
+    EmailDigest.objects.create(user=adjuster)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_message_send(claim=first.claim, author=first.patient, body="A question")
+        claim_answer_information_request(claim=second.claim, patient=second.patient, body="Here")
+
+    assert mail.outbox == []  # held for the digest
+    assert Notification.objects.filter(recipient=adjuster, channel=Channel.IN_APP).count() == 2
+
+    assert services.notification_digests_send() == 1
+    assert services.notification_digests_send() == 0
+
+    [digest] = mail.outbox
+    assert digest.to == [adjuster.email]
+    assert "daily summary: 2 updates" in digest.subject
+    assert f"{first.claim.reference}: You have a new message on a claim" in digest.body
+    assert (
+        f"{second.claim.reference}: The patient has answered your request for information"
+        in digest.body
+    )
+    html = digest.alternatives[0][0]
+    assert first.claim.reference in html and second.claim.reference in html
+    for words in SECRETS + ["A question", "Here"]:
+        assert words not in digest.body
+        assert words not in html
+    assert set(
+        Notification.objects.filter(recipient=adjuster, channel=Channel.EMAIL).values_list(
+            "state", flat=True
+        )
+    ) == {State.SENT}
+
+
+def test_the_digest_never_holds_a_patients_mandatory_message(db):
+    world = make_world(S.UNDER_REVIEW)
+    EmailDigest.objects.create(user=world.patient)  # not offered to patients, but even so
+
+    services.notification_create_for_event(
+        kind="offer_made", claim=world.claim, event_key="offer:1"
+    )
+
+    assert Notification.objects.get(channel=Channel.EMAIL).state != State.DIGEST
+
+
+# --- Read marks ---------------------------------------------------------------------------------
+
+
+def test_a_person_marks_their_own_notification_read(world, django_capture_on_commit_callbacks):
+    _acknowledge(world, django_capture_on_commit_callbacks)
+    entry = Notification.objects.get(channel=Channel.IN_APP)
+
+    services.notification_mark_read(user=world.patient, notification_id=entry.pk)
+
+    entry.refresh_from_db()
+    assert entry.state == State.READ
+    assert entry.read_at is not None
+
+
+def test_marking_someone_elses_notification_answers_404_and_is_audited(
+    world, django_capture_on_commit_callbacks
+):
+    _acknowledge(world, django_capture_on_commit_callbacks)
+    entry = Notification.objects.get(channel=Channel.IN_APP)
+    intruder = UserFactory()
+
+    with pytest.raises(Http404):
+        services.notification_mark_read(user=intruder, notification_id=entry.pk)
+
+    entry.refresh_from_db()
+    assert entry.read_at is None
+    assert AuditEvent.objects.filter(
+        action=AuditAction.ACCESS_REFUSED,
+        actor=intruder,
+        object_type="notifications.notification",
+        object_id=str(entry.pk),
+    ).exists()
+
+
+def test_preferences_cannot_switch_off_a_mandatory_event(world):
+    services.notification_preferences_save(user=world.patient, enabled=set())
+
+    stored = set(
+        NotificationPreference.objects.filter(user=world.patient).values_list("kind", flat=True)
+    )
+    assert "claim_acknowledged" in stored
+    assert "information_requested" not in stored
+    assert "offer_made" not in stored
