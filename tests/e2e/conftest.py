@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connection
 from playwright.sync_api import sync_playwright
+
+from tests.worker import database_url, running_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -60,3 +63,19 @@ def assert_accessible(axe):
         assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
     return check
+
+
+@pytest.fixture(scope="module")
+def module_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real worker on every queue for one test module, stopped when the module ends so it
+    does not stay behind taking other modules' tasks while they flush the database."""
+    with django_db_blocker.unblock():
+        database = database_url(connection.settings_dict)
+    with running_worker(
+        database=database,
+        log_dir=tmp_path_factory.mktemp("e2e-worker"),
+        name="e2e-worker",
+        queues="default,scan,notify",
+        env={},
+    ) as worker:
+        yield worker

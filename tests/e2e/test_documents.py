@@ -1,57 +1,18 @@
 """A patient sends documents in the browser, watches them pass the virus check, and opens one;
 and the same without JavaScript, through the plain form."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from playwright.sync_api import expect
 
 from tests.documents import samples
 from tests.documents.conftest import submitted_claim
 from tests.factories import PASSWORD, UserFactory
-from tests.integration.conftest import _database_url, _wait_until_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCAN_TIMEOUT_MS = 60_000
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def scan_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real worker for this module only (stopped when it ends, so it does not stay behind
-    taking other modules' tasks while their tests flush the database)."""
-    with django_db_blocker.unblock():
-        database = _database_url(connection.settings_dict)
-    log_path = tmp_path_factory.mktemp("e2e-worker") / "worker.log"
-    hostname = f"e2e-documents-{os.getpid()}@localhost"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
-    }
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-             "-Q", "scan", "--hostname", hostname, "--loglevel", "INFO"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_until_ready(worker, hostname, log_path)
-        yield worker
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def _sign_in(page, live_server, user) -> None:
@@ -63,7 +24,7 @@ def _sign_in(page, live_server, user) -> None:
 
 
 def test_patient_uploads_two_files_watches_them_pass_and_downloads_one(
-    scan_worker,
+    module_worker,
     live_server,
     page,
     assert_accessible,

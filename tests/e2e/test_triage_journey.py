@@ -18,7 +18,6 @@ from tests.factories import (
     complete_draft,
     enrol_totp,
 )
-from tests.integration.conftest import celery_worker  # noqa: F401 - the real worker, as a fixture
 from triage.models import AdjusterProfile, RoutingRule, Team
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,7 +48,7 @@ def _routed_to(claim: Claim, adjuster, timeout_s: float = 60) -> None:
 
 
 def test_a_claim_goes_from_submission_to_an_offer(
-    celery_worker,  # noqa: F811
+    module_worker,
     live_server,
     page,
     browser,
