@@ -172,6 +172,8 @@ class Claim(models.Model):
                 fields=["assigned_adjuster", "decide_by", "-priority", "reference"],
                 name="claim_adjuster_queue_idx",
             ),
+            # Counting each adjuster's open claims (their load, when routing) from the index.
+            models.Index(fields=["assigned_adjuster", "status"], name="claim_adjuster_load_idx"),
             models.Index(fields=["insurer", "team", "status"], name="claim_team_queue_idx"),
         ]
         constraints = [
