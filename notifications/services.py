@@ -8,6 +8,7 @@ them later. Delivery locks the row and re-checks it, so however often a row is q
 goes out once.
 """
 
+import contextlib
 import enum
 import functools
 import logging
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -192,16 +194,22 @@ def notification_create_for_alert(*, kind: str, claim: Claim) -> list[str]:
 
 
 def notifications_queue(*, keys: list[str]) -> int:
-    """Queue the pending emails with these idempotency keys; returns how many were queued."""
-    ids = Notification.objects.filter(
-        idempotency_key__in=keys, state=State.PENDING, channel=Channel.EMAIL
-    ).values_list("pk", flat=True)
-    queued = 0
-    for notification_id in ids:
-        if not notification_queue(notification_id=notification_id):
-            break  # the broker is down: the sweeper queues the rest
-        queued += 1
-    return queued
+    """Queue the pending emails with these idempotency keys (one task for an event's emails);
+    returns how many were queued."""
+    ids = list(
+        Notification.objects.filter(
+            idempotency_key__in=keys, state=State.PENDING, channel=Channel.EMAIL
+        ).values_list("pk", flat=True)
+    )
+    return len(ids) if ids and notifications_publish(notification_ids=ids) else 0
+
+
+def notifications_publish(*, notification_ids: list[int]) -> bool:
+    """Queue the delivery of these emails, as one task. A broker that is down does not fail the
+    caller: the rows stay pending for the sweeper. Returns whether they were queued."""
+    if len(notification_ids) == 1:
+        return notification_queue(notification_id=notification_ids[0])
+    return _publish(lambda tasks: tasks.notifications_dispatch_batch, notification_ids)
 
 
 #: After a failed publish this process stops trying for a while: the rows wait for the sweeper,
@@ -213,22 +221,40 @@ _publish_paused_until = 0.0
 def notification_queue(*, notification_id: int) -> bool:
     """Queue one email's delivery on the notify queue. A broker that is down does not fail the
     caller: the row stays pending for the sweeper. Returns whether it was queued."""
+    return _publish(lambda tasks: tasks.notification_dispatch, notification_id)
+
+
+def notification_retry_later(*, notification_id: int, countdown: int) -> bool:
+    """Queue another attempt at one email after `countdown` seconds (its row already says when,
+    so the sweeper takes over if this is lost)."""
+    from notifications import tasks
+
+    if settings.NOTIFICATIONS_DELIVER_IN_PROCESS:
+        tasks.notification_dispatch.apply(args=[notification_id])
+        return True
+    try:
+        tasks.notification_dispatch.apply_async(args=[notification_id], countdown=countdown)
+    except (OperationalError, ConnectionError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _publish(task_of, argument) -> bool:
     global _publish_paused_until
     from notifications import tasks
 
     if time.monotonic() < _publish_paused_until:
         return False
+    task = task_of(tasks)
     try:
         if settings.NOTIFICATIONS_DELIVER_IN_PROCESS:
-            tasks.notification_dispatch.apply(args=[notification_id])
+            task.apply(args=[argument])
         else:
-            tasks.notification_dispatch.delay(notification_id)
+            task.delay(argument)
     except (OperationalError, ConnectionError, OSError, RuntimeError):
         # kombu's OperationalError for the broker; the others when a transport or result
         # backend gives up reconnecting in its own way.
-        logger.warning(
-            "Could not queue notification %s; the sweeper will queue it", notification_id
-        )
+        logger.warning("Could not queue notification(s) %s; the sweeper will", argument)
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         return False
     return True
@@ -255,10 +281,11 @@ def retry_countdown(attempts: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
 
 
-def notification_dispatch(*, notification_id: int) -> DispatchResult:
+def notification_dispatch(*, notification_id: int, connection=None) -> DispatchResult:
     """Send one pending email and mark it sent. Idempotent: the row is locked and re-checked, so a
     repeated or redelivered task sends nothing more. A refused address fails it at once; other
-    failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails."""
+    failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails.
+    `connection`: an open email connection to reuse (a batch)."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -270,14 +297,34 @@ def notification_dispatch(*, notification_id: int) -> DispatchResult:
             return DispatchResult(Outcome.SKIPPED)
         notification.attempts += 1
         try:
-            emails.notification_email(notification).send()
+            message = emails.notification_email(notification)
+            message.connection = connection
+            message.send()
         except Exception as error:  # the backend's errors vary (SMTP, sockets, a provider's API)
             return _dispatch_failed(notification, error)
-        notification.state = State.SENT
-        notification.sent_at = timezone.now()
-        notification.last_error = ""
-        notification.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+        Notification.objects.filter(pk=notification.pk).update(
+            state=State.SENT, sent_at=timezone.now(), attempts=notification.attempts, last_error=""
+        )
         return DispatchResult(Outcome.SENT)
+
+
+def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, DispatchResult]:
+    """Send several pending emails over one connection to the mail server, each row locked and
+    marked on its own (one failing does not hold back the others). Returns each row's result."""
+    results: dict[int, DispatchResult] = {}
+    connection = get_connection()
+    try:
+        for notification_id in notification_ids:
+            connection.open()  # kept open across the batch; reopened after a failure
+            result = notification_dispatch(notification_id=notification_id, connection=connection)
+            results[notification_id] = result
+            if result.outcome in (Outcome.RETRY, Outcome.FAILED):
+                with contextlib.suppress(Exception):
+                    connection.close()  # the server may have dropped it; the next one reopens
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return results
 
 
 def _dispatch_failed(notification: Notification, error: Exception) -> DispatchResult:
@@ -310,10 +357,12 @@ def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
     )
     queued = []
-    for notification_id in ids:
-        if not notification_queue(notification_id=notification_id):
+    chunk = settings.NOTIFICATION_DISPATCH_BATCH
+    for start in range(0, len(ids), chunk):
+        batch = ids[start : start + chunk]
+        if not notifications_publish(notification_ids=batch):
             break
-        queued.append(notification_id)
+        queued += batch
     # Not queued again before another grace period has passed.
     Notification.objects.filter(pk__in=queued, state=State.PENDING).update(next_attempt_at=now)
     return len(queued)

@@ -20,6 +20,18 @@ def notification_dispatch(self, notification_id: int) -> str:
     return result.outcome.value
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def notifications_dispatch_batch(notification_ids: list[int]) -> None:
+    """Send several emails over one mail-server connection (an event's, or a sweep's chunk);
+    each that fails for now is retried on its own, with backoff."""
+    results = services.notifications_dispatch_batch(notification_ids=notification_ids)
+    for notification_id, result in results.items():
+        if result.outcome == Outcome.RETRY:
+            services.notification_retry_later(
+                notification_id=notification_id, countdown=result.retry_in
+            )
+
+
 @shared_task(acks_late=True)
 def notifications_sweep_undelivered() -> int:
     """Beat: queue again emails left pending (the broker was down when the change committed)."""

@@ -298,6 +298,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 # Idempotent tasks opt in to late acknowledgement with acks_late=True on the task itself.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection around every task unless this is set: a
+# new PostgreSQL connection per task then costs more than most tasks do. Reconnect every N tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each queue gets its own exchange and routing key: bound to one shared default exchange and key,
 # a message routed to "scan" would be copied into every queue and run once per queue.
@@ -405,6 +408,8 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", defau
 # Emails still pending this long after they were due are queued again by the sweeper (beat).
 NOTIFICATION_REQUEUE_MINUTES = env.int("NOTIFICATION_REQUEUE_MINUTES", default=5)
 NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=5000)
+# Emails a worker sends in one task over one mail-server connection (the sweeper's chunks).
+NOTIFICATION_DISPATCH_BATCH = env.int("NOTIFICATION_DISPATCH_BATCH", default=100)
 # Deliver in the process that made the change instead of through the notify queue (tests).
 NOTIFICATIONS_DELIVER_IN_PROCESS = env.bool("NOTIFICATIONS_DELIVER_IN_PROCESS", default=False)
 

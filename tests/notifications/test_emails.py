@@ -83,6 +83,8 @@ class Handler:
 
     def __init__(self, refuse: str | None = None):
         self.refuse = refuse
+        #: Refuse this one address only (550), accept the others.
+        self.refuse_only: str | None = None
         self.messages: list[email.message.EmailMessage] = []
         self.attempts = 0
         self.lock = threading.Lock()
@@ -92,6 +94,8 @@ class Handler:
             self.attempts += 1
         if self.refuse:
             return self.refuse
+        if address == self.refuse_only:
+            return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -216,3 +220,29 @@ def test_an_administrator_sends_a_failed_email_again(
     notification.refresh_from_db()
     assert notification.state == State.SENT
     assert len(smtp.messages) == 1
+
+
+def test_a_batch_shares_one_connection_and_a_refused_address_fails_alone(world, settings, smtp):
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
+    with transaction.atomic():
+        services.notification_create_for_event(
+            kind="message_received", claim=world.claim, event_key="batch:1"
+        )
+        services.notification_create_for_event(
+            kind="claim_overdue", claim=world.claim, event_key="batch:2"
+        )
+    ids = list(
+        Notification.objects.filter(channel=Channel.EMAIL)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    refused = Notification.objects.get(pk=ids[0]).recipient.email
+    smtp.refuse_only = refused
+
+    results = services.notifications_dispatch_batch(notification_ids=ids + ids)
+
+    states = dict(Notification.objects.filter(pk__in=ids).values_list("recipient__email", "state"))
+    assert states.pop(refused) == State.FAILED
+    assert set(states.values()) == {State.SENT}
+    assert sorted(m["To"] for m in smtp.messages) == sorted(states)  # each once, despite the repeat
+    assert results[ids[0]].outcome == Outcome.SKIPPED  # the repeat of a failed row
