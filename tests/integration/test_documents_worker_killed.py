@@ -20,7 +20,7 @@ from documents.tasks import document_scan_run
 from portal.celery import app as celery_app
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim
-from tests.integration.conftest import _database_url
+from tests.worker import database_url as _database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

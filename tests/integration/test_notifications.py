@@ -21,8 +21,9 @@ from notifications.models import Channel, Notification, State
 from notifications.services import notifications_sweep_undelivered
 from notifications.tasks import notification_dispatch
 from portal.tasks import worker_echo
-from tests.integration.conftest import REPO_ROOT, _database_url
 from tests.notifications.conftest import SECRETS, make_world
+from tests.worker import REPO_ROOT
+from tests.worker import database_url as _database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
