@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from triage.models import Priority
+
 
 class ClaimStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -144,7 +146,9 @@ class Claim(models.Model):
     team = models.ForeignKey(
         "triage.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
-    priority = models.PositiveSmallIntegerField(_("priority"), default=2)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     acknowledge_by = models.DateField(_("acknowledge by"), null=True, blank=True)
     decide_by = models.DateField(_("decide by"), null=True, blank=True)
     offer_amount = models.DecimalField(
