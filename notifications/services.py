@@ -286,15 +286,29 @@ def notification_dispatch(*, notification_id: int, connection=None) -> DispatchR
     repeated or redelivered task sends nothing more. A refused address fails it at once; other
     failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails.
     `connection`: an open email connection to reuse (a batch)."""
+    notification = (
+        Notification.objects.select_related("recipient", "claim")
+        .filter(pk=notification_id, channel=Channel.EMAIL)
+        .first()
+    )
+    if notification is None:
+        return DispatchResult(Outcome.SKIPPED)
+    return _dispatch_loaded(notification, connection=connection)
+
+
+def _dispatch_loaded(notification: Notification, *, connection=None) -> DispatchResult:
+    """Lock the row, re-check it is still pending, send, mark: the row's state under the lock
+    decides, not what was read before it."""
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "claim")
-            .filter(pk=notification_id, channel=Channel.EMAIL)
+        current = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification.pk)
+            .values_list("state", "attempts")
             .first()
         )
-        if notification is None or notification.state != State.PENDING:
+        if current is None or current[0] != State.PENDING:
             return DispatchResult(Outcome.SKIPPED)
+        notification.state, notification.attempts = current
         notification.attempts += 1
         try:
             message = emails.notification_email(notification)
@@ -311,12 +325,19 @@ def notification_dispatch(*, notification_id: int, connection=None) -> DispatchR
 def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, DispatchResult]:
     """Send several pending emails over one connection to the mail server, each row locked and
     marked on its own (one failing does not hold back the others). Returns each row's result."""
+    loaded = Notification.objects.select_related("recipient", "claim").filter(
+        pk__in=notification_ids, channel=Channel.EMAIL
+    )
+    rows = {notification.pk: notification for notification in loaded}
     results: dict[int, DispatchResult] = {}
     connection = get_connection()
     try:
         for notification_id in notification_ids:
+            if notification_id not in rows:
+                results[notification_id] = DispatchResult(Outcome.SKIPPED)
+                continue
             connection.open()  # kept open across the batch; reopened after a failure
-            result = notification_dispatch(notification_id=notification_id, connection=connection)
+            result = _dispatch_loaded(rows[notification_id], connection=connection)
             results[notification_id] = result
             if result.outcome in (Outcome.RETRY, Outcome.FAILED):
                 with contextlib.suppress(Exception):
