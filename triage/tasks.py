@@ -9,7 +9,15 @@ from triage import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+# No result is kept: storing one would make queuing wait on the result backend too, and a
+# submission must not wait on anything once it is committed.
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def claim_route_task(claim_id: str) -> None:
     """Route one submitted claim; a repeat finds it routed and does nothing."""
     services.claim_route(claim_id=claim_id)
