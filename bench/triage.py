@@ -10,8 +10,9 @@ import statistics
 import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -148,6 +149,17 @@ def queue_page(total_claims: int) -> tuple[int, float]:
     return _time_queue_page(adjuster)
 
 
+# The runner is not a test environment: no 'testserver' host and no collected static files.
+PAGE_SETTINGS = {
+    "ALLOWED_HOSTS": ["testserver"],
+    "STORAGES": {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+}
+
+
+@override_settings(**PAGE_SETTINGS)
 def _time_queue_page(adjuster: User) -> tuple[int, float]:
     from allauth.mfa.models import Authenticator
 
