@@ -150,14 +150,23 @@ def open_stream(key: str) -> tuple[BinaryIO, str]:
     return reply["Body"], reply["ETag"]
 
 
-def copy_if_unchanged(*, source: str, target: str, etag: str) -> None:
-    """Copy `source` to `target` only if it is still the version with `etag` (the one scanned)."""
+def copy_if_unchanged(
+    *, source: str, target: str, etag: str, disposition: str, content_type: str
+) -> None:
+    """Copy `source` to `target` only if it is still the version with `etag` (the one scanned).
+
+    The copy carries its own Content-Disposition and Content-Type, so a download link needs no
+    response parameters: the file's name never travels in a URL (browser history, proxy and
+    access logs), where a name like "HIV test results.pdf" would be health data.
+    """
     client().copy_object(
         Bucket=settings.S3_BUCKET,
         Key=target,
         CopySource={"Bucket": settings.S3_BUCKET, "Key": source},
         CopySourceIfMatch=etag,
-        MetadataDirective="COPY",
+        MetadataDirective="REPLACE",
+        ContentDisposition=disposition,
+        ContentType=content_type,
         **_encryption(),
     )
 
@@ -195,13 +204,7 @@ def abort_upload(key: str, upload_id: str) -> None:
     client().abort_multipart_upload(Bucket=settings.S3_BUCKET, Key=key, UploadId=upload_id)
 
 
-def presigned_download_url(*, key: str, disposition: str, content_type: str) -> str:
-    """A URL that reads the private object for S3_PRESIGNED_URL_SECONDS, as an attachment."""
-    return default_storage.url(
-        key,
-        parameters={
-            "ResponseContentDisposition": disposition,
-            "ResponseContentType": content_type,
-        },
-        expire=settings.S3_PRESIGNED_URL_SECONDS,
-    )
+def presigned_download_url(*, key: str) -> str:
+    """A URL that reads the private object for S3_PRESIGNED_URL_SECONDS; the object's own
+    headers (set at promotion) make it an attachment with its original name."""
+    return default_storage.url(key, expire=settings.S3_PRESIGNED_URL_SECONDS)

@@ -297,7 +297,13 @@ def document_promote(*, document: Document, etag: str) -> None:
     after commit (or by the orphan reaper if that fails)."""
     source = document.storage_key
     target = objects.clean_key_for(source)
-    objects.copy_if_unchanged(source=source, target=target, etag=etag)
+    objects.copy_if_unchanged(
+        source=source,
+        target=target,
+        etag=etag,
+        disposition=content_disposition(document.original_name),
+        content_type=document.content_type,
+    )
     document.storage_key = target
     transaction.on_commit(functools.partial(objects.delete_quietly, source))
 
@@ -433,11 +439,7 @@ def document_download_url(*, document: Document, user: User) -> str:
     if not document.is_downloadable:
         raise DocumentNotReady(_("This file cannot be opened: it has not passed the virus check."))
     audit_event_record(action=AuditAction.VIEW, actor=user, obj=document, detail={"download": True})
-    return objects.presigned_download_url(
-        key=document.storage_key,
-        disposition=content_disposition(document.original_name),
-        content_type=document.content_type,
-    )
+    return objects.presigned_download_url(key=document.storage_key)
 
 
 def documents_scan_again(*, documents: QuerySet[Document], actor: User) -> int:

@@ -79,3 +79,10 @@ def module_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         env={},
     ) as worker:
         yield worker
+
+
+@pytest.fixture(autouse=True)
+def _totp_window_tolerance(settings):
+    # Browser tests type a code computed a moment earlier: accept the neighbouring 30-second
+    # window, so a code computed just before a window turns over still signs in.
+    settings.MFA_TOTP_TOLERANCE = 1
