@@ -6,16 +6,14 @@ import pytest
 from playwright.sync_api import expect
 
 from intake.models import Claim, ClaimStatus
-from tests.factories import PASSWORD, CoverageFactory, ProviderFactory, UserFactory
+from tests.e2e.browser import sign_in
+from tests.factories import CoverageFactory, ProviderFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+def _sign_in_patient(page, live_server, user) -> None:
+    sign_in(page, live_server, user)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your claims")
 
 
@@ -33,7 +31,7 @@ def test_patient_files_a_claim_through_every_step(live_server, page, assert_acce
     coverage = CoverageFactory(provider=ProviderFactory(name="Riverside Clinic"))
     ProviderFactory(name="Hilltop Hospital")
     patient = UserFactory()
-    _sign_in(page, live_server, patient)
+    _sign_in_patient(page, live_server, patient)
 
     page.get_by_role("link", name="Make a new claim").click()
     assert_accessible(page)
@@ -111,7 +109,7 @@ def test_patient_files_a_claim_through_every_step(live_server, page, assert_acce
 
 def test_patient_leaves_half_way_and_resumes_the_draft(live_server, page, assert_accessible):
     patient = UserFactory()
-    _sign_in(page, live_server, patient)
+    _sign_in_patient(page, live_server, patient)
     page.get_by_role("link", name="Make a new claim").click()
     page.get_by_role("button", name="Start now").click()
     _about_you(page)
@@ -119,7 +117,7 @@ def test_patient_leaves_half_way_and_resumes_the_draft(live_server, page, assert
 
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
     page.context.clear_cookies()
-    _sign_in(page, live_server, patient)
+    _sign_in_patient(page, live_server, patient)
     page.get_by_role("link", name=re.compile("Draft claim")).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Where the care happened")
@@ -130,7 +128,7 @@ def test_patient_leaves_half_way_and_resumes_the_draft(live_server, page, assert
 
 def test_patient_is_warned_when_the_time_limit_is_near(live_server, page):
     patient = UserFactory()
-    _sign_in(page, live_server, patient)
+    _sign_in_patient(page, live_server, patient)
     page.get_by_role("link", name="Make a new claim").click()
     page.get_by_role("button", name="Start now").click()
     _about_you(page)

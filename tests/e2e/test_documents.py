@@ -8,19 +8,12 @@ from playwright.sync_api import expect
 
 from tests.documents import samples
 from tests.documents.conftest import submitted_claim
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.browser import sign_in
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCAN_TIMEOUT_MS = 60_000
-
-
-def _sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).not_to_have_url(re.compile("/accounts/login/"))
 
 
 def test_patient_uploads_two_files_watches_them_pass_and_downloads_one(
@@ -31,7 +24,7 @@ def test_patient_uploads_two_files_watches_them_pass_and_downloads_one(
 ):
     patient = UserFactory()
     claim = submitted_claim(claimant=patient)
-    _sign_in(page, live_server, patient)
+    sign_in(page, live_server, patient)
     page.goto(f"{live_server.url}/claims/{claim.pk}/")
     expect(page.get_by_text("No documents yet.")).to_be_visible()
     expect(page.get_by_label("Choose files, or drag them here")).to_be_visible()
@@ -76,7 +69,7 @@ def test_without_javascript_the_plain_form_sends_files_with_their_categories(liv
     patient = UserFactory()
     claim = submitted_claim(claimant=patient)
     try:
-        _sign_in(page, live_server, patient)
+        sign_in(page, live_server, patient)
         page.goto(f"{live_server.url}/claims/{claim.pk}/")
 
         page.get_by_label("File 1", exact=True).set_input_files(

@@ -2,29 +2,16 @@
 badge, finds the entry in the notification centre, follows it to the case and marks it read."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
 from intake.models import ClaimStatus
-from tests.factories import PASSWORD, enrol_totp
+from tests.e2e.browser import sign_in
+from tests.factories import enrol_totp
 from tests.notifications.conftest import make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, live_server, user, *, totp_secret: str | None = None) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp_secret:
-        code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
-        page.get_by_label("Code").fill(code)
-        page.get_by_role("button", name="Sign In").click()
-    expect(page).not_to_have_url(re.compile("/accounts/"))
 
 
 def test_the_patient_sees_the_adjusters_change_in_the_notification_centre(
@@ -34,13 +21,13 @@ def test_the_patient_sees_the_adjusters_change_in_the_notification_centre(
     secret = enrol_totp(world.adjuster)
     reference = world.claim.reference
 
-    _sign_in(page, live_server, world.patient)
+    sign_in(page, live_server, world.patient)
     header_link = page.locator(".account-bar").get_by_role("link", name=re.compile("Notifications"))
     expect(header_link).to_have_text("Notifications")
 
     staff = browser.new_context().new_page()
     staff.set_default_timeout(15_000)
-    _sign_in(staff, live_server, world.adjuster, totp_secret=secret)
+    sign_in(staff, live_server, world.adjuster, totp_secret=secret)
     staff.goto(f"{live_server.url}/work/claims/{world.claim.pk}/")
     staff.get_by_role("button", name="Acknowledge and start review").click()
     expect(staff.get_by_text("Claim acknowledged")).to_be_visible()

@@ -1,17 +1,15 @@
 """From submission to offer across both sides, in two browsers: the patient's and the
 adjuster's. A real worker routes the claim and scans the patient's document."""
 
-import re
 import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
 from intake.models import Claim, ClaimStatus
 from tests.documents import samples
+from tests.e2e.browser import sign_in
 from tests.factories import (
-    PASSWORD,
     AdjusterFactory,
     CoverageFactory,
     UserFactory,
@@ -23,18 +21,6 @@ from triage.models import AdjusterProfile, RoutingRule, Team
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WORKER_TIMEOUT_MS = 60_000
-
-
-def _sign_in(page, live_server, user, *, totp_secret: str | None = None) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp_secret:
-        code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
-        page.get_by_label("Code").fill(code)
-        page.get_by_role("button", name="Sign In").click()
-    expect(page).not_to_have_url(re.compile("/accounts/"))
 
 
 def _routed_to(claim: Claim, adjuster, timeout_s: float = 60) -> None:
@@ -67,7 +53,7 @@ def test_a_claim_goes_from_submission_to_an_offer(
     draft = complete_draft(patient, provider=coverage.provider)
 
     # The patient sends the claim; a worker routes it to the adjuster.
-    _sign_in(page, live_server, patient)
+    sign_in(page, live_server, patient)
     page.goto(f"{live_server.url}/claims/{draft.pk}/check-answers/")
     page.get_by_role("button", name="Send claim").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Claim sent")
@@ -76,7 +62,7 @@ def test_a_claim_goes_from_submission_to_an_offer(
 
     staff = browser.new_context().new_page()
     staff.set_default_timeout(15_000)
-    _sign_in(staff, live_server, adjuster, totp_secret=secret)
+    sign_in(staff, live_server, adjuster, totp_secret=secret)
     expect(staff.get_by_role("heading", level=1)).to_have_text("Your queue")
     assert_accessible(staff)
     staff.get_by_role("link", name=claim.reference).click()
