@@ -322,6 +322,19 @@ def claim_answer_information_request(*, claim: Claim, patient: User, body: str) 
     return message
 
 
+def claim_reply(*, claim: Claim, user: User, body: str) -> bool:
+    """A message from the patient's side. While the claim waits for information it is the
+    patient's answer (see claim_answer_information_request); returns whether it was."""
+    answering = claim.status == ClaimStatus.INFORMATION_REQUESTED and (
+        access.claim_actor_kind(user, claim) == access.CLAIMANT
+    )
+    if answering:
+        claim_answer_information_request(claim=claim, patient=user, body=body)
+    else:
+        claim_message_send(claim=claim, author=user, body=body)
+    return answering
+
+
 def claim_make_offer(*, claim: Claim, adjuster: User, amount: Decimal, note: str = "") -> Claim:
     """Offer `amount` to the patient, with an optional note in the thread."""
     if not access.claim_may_work(adjuster, claim):

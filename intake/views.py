@@ -15,7 +15,7 @@ from documents.views import documents_section_context
 from intake import selectors, services
 from intake.forms import MessageForm, WithdrawForm
 from intake.limitation import limitation_is_near
-from intake.models import Claim, ClaimStatus
+from intake.models import Claim
 from intake.patient_status import patient_status
 from intake.steps import (
     STEPS,
@@ -27,12 +27,11 @@ from intake.steps import (
     step_before,
 )
 from portal import access
-from portal.models import Role
 
 
 def _patient_required(request: HttpRequest) -> None:
     """Only patients file claims; anyone else is refused and audited."""
-    if request.user.role != Role.PATIENT:
+    if not access.claim_may_start(request.user):
         access.forbid(user=request.user, object_type="intake.claim", reason="not a patient")
 
 
@@ -223,15 +222,10 @@ def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     form = MessageForm(request.POST)
     if not form.is_valid():
         return render(request, "intake/claim_detail.html", _case_context(request, claim, form))
-    body = form.cleaned_data["body"]
-    answering = claim.status == ClaimStatus.INFORMATION_REQUESTED and (
-        access.claim_actor_kind(request.user, claim) == access.CLAIMANT
-    )
-    if answering:
-        services.claim_answer_information_request(claim=claim, patient=request.user, body=body)
+    answered = services.claim_reply(claim=claim, user=request.user, body=form.cleaned_data["body"])
+    if answered:
         messages.success(request, _("Thank you. Your answer has been sent to your claims handler."))
     else:
-        services.claim_message_send(claim=claim, author=request.user, body=body)
         messages.success(request, _("Your message has been sent."))
     return redirect("intake:claim_detail", claim_id=claim.pk)
 

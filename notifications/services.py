@@ -37,7 +37,8 @@ from notifications.events import (
 )
 from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
 from portal import access
-from portal.models import AuditAction, Role, User
+from portal.models import AuditAction, User
+from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
 
 logger = logging.getLogger(__name__)
@@ -140,9 +141,7 @@ def _members(audience: str, *, claim: Claim | None, named: list[User]) -> list[U
     if audience == Audience.TRIAGE_LEADS:
         if not claim.insurer_id:
             return []
-        return list(
-            User.objects.filter(role=Role.TRIAGE_LEAD, insurer_id=claim.insurer_id, is_active=True)
-        )
+        return list(triage_leads_of(insurer_id=claim.insurer_id))
     if audience == Audience.ADVOCATE:
         return _advocates_of(claim)
     return []

@@ -119,6 +119,21 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
     return None
 
 
+def claim_may_start(user: User) -> bool:
+    """Patients start claims (advocates will, for a patient, through their authority)."""
+    return user.is_authenticated and user.role == Role.PATIENT
+
+
+def may_work_claims(user: User) -> bool:
+    """The insurer's workspace (queue, claim pages) is for adjusters and triage leads."""
+    return user.is_authenticated and user.role in (Role.ADJUSTER, Role.TRIAGE_LEAD)
+
+
+def may_lead_triage(user: User) -> bool:
+    """The triage lead's workspace and routing rules are for triage leads."""
+    return user.is_authenticated and user.role == Role.TRIAGE_LEAD
+
+
 def claim_is_unowned(claim: Claim) -> bool:
     """Waiting in the needs-triage queue with no insurer: any triage lead may take it."""
     return claim.status == ClaimStatus.NEEDS_TRIAGE and claim.insurer_id is None

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from portal import access
-from portal.models import AuditAction, Coverage, Insurer, User
+from portal.models import AuditAction, Coverage, Insurer, Role, User
 from portal.services import audit_event_record
 
 
@@ -37,3 +37,8 @@ def insurer_get_for_user(*, user: User, insurer_id: uuid.UUID) -> Insurer:
 def insurer_list_for_user(*, user: User) -> QuerySet[Insurer]:
     """Insurers `user` may see, by name."""
     return access.insurers_visible_to(user).order_by("name")
+
+
+def triage_leads_of(*, insurer_id) -> QuerySet[User]:
+    """The active triage leads of an insurer: who is told of its escalations and overdue claims."""
+    return User.objects.filter(role=Role.TRIAGE_LEAD, insurer_id=insurer_id, is_active=True)

@@ -6,14 +6,9 @@ Created in the caller's transaction, so an alert never announces a change that w
 
 from intake.models import Claim
 from notifications.services import notification_create_for_alert
-from portal.models import Role, User
 
 #: The alert's subject here -> the notification event it is.
 EVENT_KINDS = {"overdue": "claim_overdue", "team_full": "claim_escalated"}
-
-
-def triage_leads_of(insurer_id):
-    return User.objects.filter(role=Role.TRIAGE_LEAD, insurer_id=insurer_id, is_active=True)
 
 
 def alert_triage_leads(*, claim: Claim, subject: str) -> None:

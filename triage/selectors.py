@@ -72,13 +72,22 @@ def team_queue_claims(*, lead: User) -> QuerySet[Claim]:
     )
 
 
-def overdue_claims(*, lead: User, today: datetime.date) -> QuerySet[Claim]:
-    late = Q(status=ClaimStatus.ASSIGNED, acknowledge_by__lt=today) | Q(
+#: Claims nobody has acknowledged yet: with an adjuster, or waiting in a team queue.
+AWAITING_ACKNOWLEDGEMENT = (ClaimStatus.ASSIGNED, ClaimStatus.SUBMITTED)
+
+
+def past_a_due_date(today: datetime.date) -> Q:
+    """Claims not acknowledged by their acknowledge-by date, or undecided by their decide-by
+    date: what the overdue list shows and what the overdue sweep alerts about."""
+    return Q(status__in=AWAITING_ACKNOWLEDGEMENT, acknowledge_by__lt=today) | Q(
         status__in=DECISION_PENDING, decide_by__lt=today
     )
+
+
+def overdue_claims(*, lead: User, today: datetime.date) -> QuerySet[Claim]:
     return (
         access.claims_visible_to(lead)
-        .filter(late, insurer_id=lead.insurer_id)
+        .filter(past_a_due_date(today), insurer_id=lead.insurer_id)
         .select_related("assigned_adjuster", "provider")
         .order_by("decide_by")[:100]
     )

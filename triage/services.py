@@ -9,17 +9,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.models import DECISION_PENDING, OPEN_FOR_ADJUSTER, Claim, ClaimStatus
+from intake.models import OPEN_FOR_ADJUSTER, Claim, ClaimStatus
 from intake.services import ClaimError, TransitionNotPermitted, claim_transition
 from portal import access
 from portal.models import AuditAction, Coverage, Insurer, Role, User
+from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
-from triage.alerts import alert_triage_leads, triage_leads_of
+from triage.alerts import alert_triage_leads
 from triage.calendar import add_business_days
 from triage.matching import first_matching_rule, rule_summary
 from triage.models import (
@@ -30,6 +31,7 @@ from triage.models import (
     RoutingRuleChange,
     Team,
 )
+from triage.selectors import AWAITING_ACKNOWLEDGEMENT, past_a_due_date
 
 
 @dataclass(frozen=True)
@@ -244,27 +246,15 @@ def claims_route_waiting(*, now: datetime.datetime | None = None) -> int:
     return sum(1 for claim_id in waiting if claim_route(claim_id=claim_id) is not None)
 
 
-#: Claims nobody has acknowledged yet: with an adjuster, or waiting in a team queue.
-AWAITING_ACKNOWLEDGEMENT = (ClaimStatus.ASSIGNED, ClaimStatus.SUBMITTED)
-
-
 def claims_flag_overdue(*, today: datetime.date | None = None) -> int:
     """Alert the insurer's triage leads once per breach of a due date; returns the alerts sent."""
     today = today or timezone.localdate()
     sent = 0
-    for claim in _claims_past_a_due_date(today):
-        for breach in _breaches(claim, today):
-            # With nobody to tell, the breach stays unrecorded: a lead added later hears of it.
-            if triage_leads_of(claim.insurer_id).exists() and _claim_breach(claim, breach):
-                alert_triage_leads(claim=claim, subject="overdue")
-                sent += 1
+    for claim in Claim.objects.filter(past_a_due_date(today)).select_related("insurer"):
+        # With nobody to tell, the breach stays unrecorded: a lead added later hears of it.
+        if triage_leads_of(insurer_id=claim.insurer_id).exists():
+            sent += sum(_alert_breach_once(claim, breach) for breach in _breaches(claim, today))
     return sent
-
-
-def _claims_past_a_due_date(today: datetime.date):
-    acknowledge_late = Q(status__in=AWAITING_ACKNOWLEDGEMENT, acknowledge_by__lt=today)
-    decide_late = Q(status__in=DECISION_PENDING, decide_by__lt=today)
-    return Claim.objects.filter(acknowledge_late | decide_late).select_related("insurer")
 
 
 def _breaches(claim: Claim, today: datetime.date) -> list[str]:
@@ -277,14 +267,16 @@ def _breaches(claim: Claim, today: datetime.date) -> list[str]:
     return breaches
 
 
-def _claim_breach(claim: Claim, breach: str) -> bool:
-    """Record the breach as alerted; False when it already was (a repeated sweep)."""
+def _alert_breach_once(claim: Claim, breach: str) -> bool:
+    """Record the breach and alert the leads in one transaction; False when it was already
+    alerted (a repeated sweep)."""
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         if breach in locked.overdue_alerts:
             return False
         locked.overdue_alerts = [*locked.overdue_alerts, breach]
         locked.save(update_fields=["overdue_alerts"])
+        alert_triage_leads(claim=locked, subject="overdue")
         return True
 
 

@@ -19,7 +19,6 @@ from intake import services as intake_services
 from intake.forms import MessageForm
 from intake.models import ClaimStatus
 from portal import access
-from portal.models import Role
 from triage import selectors, services
 from triage.forms import (
     AssignForm,
@@ -32,14 +31,15 @@ from triage.forms import (
 from triage.models import RoutingRule
 
 
-def staff_only(*roles: Role):
-    """Only these insurer roles reach the view; anyone else is refused (403) and audited."""
+def staff_only(may_open):
+    """Only people `may_open` (a rule of portal.access) admits reach the view; anyone else is
+    refused (403) and audited."""
 
     def decorator(view):
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
-            if request.user.role not in roles:
+            if not may_open(request.user):
                 access.forbid(user=request.user, object_type="triage", reason="not staff")
             return view(request, *args, **kwargs)
 
@@ -55,7 +55,7 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     search = request.GET.get("q", "")[:40]
@@ -74,7 +74,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/queue.html", context)
 
 
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def claim_work(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     return render(request, "triage/claim.html", _claim_context(request, claim))
@@ -119,7 +119,7 @@ DONE_MESSAGES = {
 
 
 @require_POST
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def claim_action(request: HttpRequest, claim_id: uuid.UUID, action: str) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if action not in SIMPLE_ACTIONS:
@@ -160,7 +160,7 @@ def _claim_form_post(request, claim_id, *, form_class, form_name: str, act, done
 
 
 @require_POST
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -175,7 +175,7 @@ def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> Http
 
 
 @require_POST
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -190,7 +190,7 @@ def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -205,7 +205,7 @@ def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(Role.ADJUSTER, Role.TRIAGE_LEAD)
+@staff_only(access.may_work_claims)
 def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -222,7 +222,7 @@ def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 # --- The triage lead ----------------------------------------------------------------------------
 
 
-@staff_only(Role.TRIAGE_LEAD)
+@staff_only(access.may_lead_triage)
 def lead_workspace(request: HttpRequest) -> HttpResponse:
     lead = request.user
     context = {
@@ -234,7 +234,7 @@ def lead_workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/lead_workspace.html", context)
 
 
-@staff_only(Role.TRIAGE_LEAD)
+@staff_only(access.may_lead_triage)
 def claim_assign(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     form = AssignForm(request.POST or None, lead=request.user)
@@ -250,7 +250,7 @@ def claim_assign(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(Role.TRIAGE_LEAD)
+@staff_only(access.may_lead_triage)
 def adjuster_leave(request: HttpRequest, adjuster_id: int) -> HttpResponse:
     adjuster = selectors.adjuster_get_for_lead(lead=request.user, adjuster_id=adjuster_id)
     on_leave = request.POST.get("on_leave") == "yes"
@@ -266,7 +266,7 @@ def adjuster_leave(request: HttpRequest, adjuster_id: int) -> HttpResponse:
     return redirect("triage:lead_workspace")
 
 
-@staff_only(Role.TRIAGE_LEAD)
+@staff_only(access.may_lead_triage)
 def rules(request: HttpRequest) -> HttpResponse:
     context = {
         "rules": selectors.routing_rules_for(lead=request.user),
@@ -275,7 +275,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/rules.html", context)
 
 
-@staff_only(Role.TRIAGE_LEAD)
+@staff_only(access.may_lead_triage)
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     lead = request.user
     rule = (
