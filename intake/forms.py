@@ -19,7 +19,26 @@ def _not_in_future(value: datetime.date | None, message: str) -> None:
         raise forms.ValidationError(message)
 
 
-class AboutYouForm(forms.ModelForm):
+class RequiredAnswers:
+    """A question page whose answers are required, though the draft's fields may stay empty
+    until then: `required_messages` names each one and what to say when it is missing."""
+
+    required_messages: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, message in self.required_messages.items():
+            self.fields[name].required = True
+            self.fields[name].error_messages["required"] = message
+
+
+class AboutYouForm(RequiredAnswers, forms.ModelForm):
+    required_messages = {
+        "date_of_birth": _("Enter your date of birth."),
+        "phone": _("Enter your phone number."),
+        "address": _("Enter your postal address."),
+    }
+
     class Meta:
         model = Claim
         fields = ["date_of_birth", "phone", "address", "nhs_number"]
@@ -40,14 +59,6 @@ class AboutYouForm(forms.ModelForm):
         error_messages = {
             "date_of_birth": {"invalid": _("Enter your date of birth as a real date.")},
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("date_of_birth", "phone", "address"):
-            self.fields[name].required = True
-        self.fields["date_of_birth"].error_messages["required"] = _("Enter your date of birth.")
-        self.fields["phone"].error_messages["required"] = _("Enter your phone number.")
-        self.fields["address"].error_messages["required"] = _("Enter your postal address.")
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
@@ -97,7 +108,14 @@ class ProviderForm(forms.ModelForm):
         return cleaned
 
 
-class WhatHappenedForm(forms.ModelForm):
+class WhatHappenedForm(RequiredAnswers, forms.ModelForm):
+    required_messages = {
+        "incident_date": _("Enter the date it happened."),
+        "knowledge_date": _("Enter the date you found out."),
+        "harm_category": _("Choose the kind of harm."),
+        "description": _("Describe what happened."),
+    }
+
     class Meta:
         model = Claim
         fields = ["incident_date", "knowledge_date", "harm_category", "description"]
@@ -124,15 +142,7 @@ class WhatHappenedForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        messages = {
-            "incident_date": _("Enter the date it happened."),
-            "knowledge_date": _("Enter the date you found out."),
-            "harm_category": _("Choose the kind of harm."),
-            "description": _("Describe what happened."),
-        }
-        for name, message in messages.items():
-            self.fields[name].required = True
-            self.fields[name].error_messages["required"] = message
+        for name in ("incident_date", "knowledge_date"):
             self.fields[name].error_messages["invalid"] = _("Enter a real date.")
         self.fields["harm_category"].choices = HarmCategory.choices
 
@@ -159,7 +169,12 @@ class WhatHappenedForm(forms.ModelForm):
         return cleaned
 
 
-class HarmForm(forms.ModelForm):
+class HarmForm(RequiredAnswers, forms.ModelForm):
+    required_messages = {
+        "severity": _("Choose how serious the harm is."),
+        "injuries": _("Describe the injuries or illness."),
+    }
+
     ongoing_treatment = forms.TypedChoiceField(
         label=_("Are you still having treatment for the harm?"),
         choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -180,11 +195,7 @@ class HarmForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["severity"].required = True
         self.fields["severity"].choices = Severity.choices
-        self.fields["severity"].error_messages["required"] = _("Choose how serious the harm is.")
-        self.fields["injuries"].required = True
-        self.fields["injuries"].error_messages["required"] = _("Describe the injuries or illness.")
         if self.instance.ongoing_treatment is not None:
             self.initial["ongoing_treatment"] = "yes" if self.instance.ongoing_treatment else "no"
 
@@ -249,7 +260,13 @@ class LossesForm(forms.Form):
         return {"losses": losses, "time_off_work_days": self.cleaned_data["time_off_work_days"]}
 
 
-class DeclarationForm(forms.ModelForm):
+class DeclarationForm(RequiredAnswers, forms.ModelForm):
+    required_messages = {
+        "statement_of_truth": _("Confirm that the facts in your claim are true."),
+        "consent_to_share": _("Agree to share your claim with the insurer to continue."),
+        "consent_to_records": _("Agree to the insurer obtaining your records to continue."),
+    }
+
     class Meta:
         model = Claim
         fields = ["statement_of_truth", "consent_to_share", "consent_to_records"]
@@ -263,17 +280,6 @@ class DeclarationForm(forms.ModelForm):
                 "I agree that the insurer may obtain my medical records about this care."
             ),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        messages = {
-            "statement_of_truth": _("Confirm that the facts in your claim are true."),
-            "consent_to_share": _("Agree to share your claim with the insurer to continue."),
-            "consent_to_records": _("Agree to the insurer obtaining your records to continue."),
-        }
-        for name, message in messages.items():
-            self.fields[name].required = True
-            self.fields[name].error_messages["required"] = message
 
 
 class WithdrawForm(forms.Form):
