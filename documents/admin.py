@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document
 from documents.services import documents_scan_again
+from portal.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: documents change only through their services (upload, scan, rescan). Files are
     opened from the claim's page, where the access check and the audit row apply."""
 
@@ -25,15 +26,6 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["claim__reference", "storage_key", "sha256"]
     readonly_fields = [field.name for field in Document._meta.fields]
     actions = ["scan_again"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Scan again the selected documents whose scan failed"))
     def scan_again(self, request, queryset):

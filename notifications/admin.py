@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 from notifications.services import notifications_retry_failed
+from portal.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only outbox: administrators see what failed and why, and send failed emails again."""
 
     list_display = [
@@ -26,15 +27,6 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
     actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Send the selected failed emails again"))
     def retry(self, request, queryset):

@@ -6,6 +6,20 @@ from portal.models import AuditAction, AuditEvent, Coverage, Insurer, Provider, 
 from portal.services import advocates_verify, audit_event_record
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by the portal itself: administrators read them, nobody adds,
+    changes or deletes them here (actions may still run services on them)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdminMixin:
     """Every change made in the admin also lands in the append-only audit log (Django's own
     admin history can be edited; this cannot)."""
@@ -87,7 +101,7 @@ class CoverageAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: administrators may read the audit log; nobody may add, change or delete it."""
 
     list_display = ["occurred_at", "action", "actor", "object_type", "object_id", "ip_address"]
@@ -95,12 +109,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "actor__email"]
     date_hierarchy = "occurred_at"
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
