@@ -39,9 +39,11 @@ def _limits_context() -> dict:
 def documents_section_context(*, user: User, claim: Claim) -> dict:
     """What the case page needs for its Documents section. Precondition: `user` may see `claim`."""
     may_upload = access.document_may_upload(user, claim)
-    documents = list(selectors.document_list_for_claim(claim=claim))
+    shown = access.documents_may_view(user, claim)
+    documents = list(selectors.document_list_for_claim(claim=claim)) if shown else []
     problems_shown = access.document_may_see_problems(user, claim)
     return {
+        "documents_shown": shown,
         "documents": documents,
         "document_upload_form": _upload_form() if may_upload else None,
         "document_limits": _limits_context(),
@@ -78,7 +80,14 @@ def document_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if not access.document_may_upload(request.user, claim):
         access.forbid(
-            user=request.user, object_type="intake.claim", object_id=claim.pk, reason="upload"
+            user=request.user,
+            object_type="intake.claim",
+            object_id=claim.pk,
+            reason="upload",
+            message=_(
+                "You cannot send documents for this claim. If you act for the patient, ask them "
+                "to allow you to send documents."
+            ),
         )
     if request.method == "GET":
         return _render_upload(request, claim, _upload_form())
@@ -123,6 +132,9 @@ def _upload_post(request: HttpRequest, *, claim: Claim, handler: DocumentUploadH
     handler.stored = []  # now owned by their document rows
     if _wants_json(request):
         return JsonResponse({"documents": [document_json(d) for d in documents]}, status=201)
+    if claim.is_draft:  # an advocate's authority form, sent before the claim
+        messages.success(request, _("Thank you: the authority form has been received."))
+        return redirect("intake:claim_check", claim_id=claim.pk)
     messages.success(
         request,
         _(

@@ -1,7 +1,9 @@
-"""Emails about drafts. They name no health details: only dates and a link to sign in.
+"""Emails intake sends itself: about drafts, advocates' invitations and claims filed on a
+patient's behalf. They name no health details: only names, dates and a link to sign in.
 
-They stay direct mail rather than notifications: a draft has no reference and no case page yet.
-Everything that happens to a submitted claim goes through the notifications outbox."""
+They stay direct mail rather than notifications: a draft has no reference and no case page yet,
+and an invitation goes to an address that may have no account. Everything that happens to a
+submitted claim goes through the notifications outbox."""
 
 import datetime
 
@@ -13,6 +15,13 @@ from django.urls import reverse
 from intake.models import Claim
 
 
+def send_intake_email(*, template: str, to: str, context: dict) -> None:
+    """Render `intake/email/<template>_subject.txt` and `..._body.txt` and send them to `to`."""
+    subject = render_to_string(f"intake/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"intake/email/{template}_body.txt", context)
+    send_mail(subject, body, None, [to])
+
+
 def send_draft_email(*, claim: Claim, kind: str, deleted_on: datetime.date | None = None) -> None:
     """Send the 'reminder' (saying when the draft will be deleted) or 'purged' email about
     `claim`'s draft to its patient."""
@@ -22,6 +31,4 @@ def send_draft_email(*, claim: Claim, kind: str, deleted_on: datetime.date | Non
         "deleted_on": deleted_on,
         "sign_in_url": settings.SITE_URL.rstrip("/") + reverse("dashboard"),
     }
-    subject = render_to_string(f"intake/email/draft_{kind}_subject.txt", context).strip()
-    body = render_to_string(f"intake/email/draft_{kind}_body.txt", context)
-    send_mail(subject, body, None, [claim.claimant.email])
+    send_intake_email(template=f"draft_{kind}", to=claim.claimant.email, context=context)

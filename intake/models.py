@@ -82,6 +82,15 @@ class LossKind(models.TextChoices):
     OTHER = "other", _("Other costs")
 
 
+class AuthorityStatus(models.TextChoices):
+    """Where a claim filed by an advocate stands with the adjuster's check of the authority form."""
+
+    NOT_NEEDED = "", _("Not needed: filed by the patient")
+    TO_VERIFY = "to_verify", _("Authority to verify")
+    VERIFIED = "verified", _("Authority verified")
+    REJECTED = "rejected", _("Authority rejected")
+
+
 class Claim(models.Model):
     """A harm report: a draft while the patient writes it, then a claim the insurer works."""
 
@@ -163,6 +172,19 @@ class Claim(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     draft_reminded_at = models.DateTimeField(null=True, blank=True)
 
+    # Filed by an advocate on the patient's behalf: the adjuster checks the signed authority form
+    # before working the claim.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims_filed_on_behalf",
+    )
+    authority_status = models.CharField(
+        _("authority"), max_length=20, choices=AuthorityStatus.choices, blank=True, default=""
+    )
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("claim")
@@ -197,6 +219,10 @@ class Claim(models.Model):
     @property
     def can_be_withdrawn(self) -> bool:
         return self.status in BEFORE_DECISION
+
+    @property
+    def authority_to_verify(self) -> bool:
+        return self.authority_status == AuthorityStatus.TO_VERIFY
 
     @property
     def provider_display(self) -> str:
@@ -263,3 +289,102 @@ class InformationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} request {self.pk}"
+
+
+#: The parts of a patient's case an authority can open to an advocate, beyond its status (which
+#: every authority shows): field name on Authority -> what the patient reads when choosing.
+AUTHORITY_SCOPES: dict[str, str] = {
+    "may_view_documents": _("See what the claim says and its documents"),
+    "may_upload_documents": _("Send documents"),
+    "may_message": _("Read and send messages to the claims handler"),
+    "receives_updates": _("Receive updates by email and in the portal"),
+}
+
+
+class AuthorityQuerySet(models.QuerySet):
+    def in_force(self, *, today=None) -> "AuthorityQuerySet":
+        """Accepted, not revoked and not past its expiry date (the last day still counts)."""
+        today = today or timezone.localdate()
+        return self.filter(accepted_at__isnull=False, revoked_at__isnull=True).filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+        )
+
+    def invitations_open(self, *, now=None) -> "AuthorityQuerySet":
+        """Invitations sent, not yet accepted, withdrawn or lapsed."""
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            invitation_expires_at__gt=now or timezone.now(),
+        )
+
+
+class Authority(models.Model):
+    """A patient's mandate to an advocate: over one claim or all of the patient's claims, with a
+    scope, until an optional date. It starts as an invitation to an email address and is in force
+    once the advocate accepts it; revoking (or withdrawing the invitation) ends it for good."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authorities_granted"
+    )
+    advocate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authorities_held",
+    )
+    #: None: every claim of the patient's, now and later.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="authorities"
+    )
+    invited_email = models.EmailField(_("advocate's email address"))
+    may_view_documents = models.BooleanField(_("see the documents"), default=False)
+    may_upload_documents = models.BooleanField(_("send documents"), default=False)
+    may_message = models.BooleanField(_("message the claims handler"), default=False)
+    receives_updates = models.BooleanField(_("receive updates"), default=False)
+    expires_on = models.DateField(_("ends after"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    invitation_expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuthorityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("advocate authority")
+        verbose_name_plural = _("advocate authorities")
+        indexes = [
+            models.Index(fields=["advocate", "revoked_at"], name="authority_advocate_idx"),
+            models.Index(fields=["patient", "revoked_at"], name="authority_patient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="authority_accepted_has_advocate",
+                condition=models.Q(accepted_at__isnull=True) | models.Q(advocate__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Authority {str(self.id)[:8]}"
+
+    @property
+    def scopes(self) -> list[str]:
+        """What the patient opened to the advocate, in words."""
+        return [label for field, label in AUTHORITY_SCOPES.items() if getattr(self, field)]
+
+    def state(self, *, now=None) -> str:
+        """invited, lapsed, active, expired or ended — for the people reading the lists."""
+        now = now or timezone.now()
+        if self.revoked_at:
+            return "ended"
+        if self.accepted_at is None:
+            return (
+                "invited"
+                if self.invitation_expires_at and self.invitation_expires_at > now
+                else "lapsed"
+            )
+        if self.expires_on and self.expires_on < timezone.localdate(now):
+            return "expired"
+        return "active"

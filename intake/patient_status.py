@@ -65,3 +65,9 @@ PATIENT_STATUSES: dict[str, PatientStatus] = {
 
 def patient_status(status: str) -> PatientStatus:
     return PATIENT_STATUSES[status]
+
+
+#: Statuses in which the patient (or their advocate) has something to do.
+STATUSES_NEEDING_ACTION = tuple(
+    status for status, shown in PATIENT_STATUSES.items() if shown.action_due
+)

@@ -2,9 +2,17 @@
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
 
-from intake.models import Claim, ClaimMessage, ClaimStatus, ClaimStatusChange, LossKind
+from intake.models import (
+    Authority,
+    Claim,
+    ClaimMessage,
+    ClaimStatus,
+    ClaimStatusChange,
+    LossKind,
+)
+from intake.patient_status import STATUSES_NEEDING_ACTION
 from portal import access
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
@@ -77,3 +85,93 @@ def claim_open_information_request(*, claim: Claim):
         .select_related("message")
         .first()
     )
+
+
+# --- Advocates ----------------------------------------------------------------------------------
+
+#: The advocate dashboard's status filters.
+FINISHED = (ClaimStatus.SETTLED, ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
+STATUS_FILTERS = {
+    "action": Q(status__in=STATUSES_NEEDING_ACTION),
+    "open": ~Q(status__in=FINISHED),
+    "finished": Q(status__in=FINISHED),
+}
+
+
+def claim_list_for_advocate(
+    *, user: User, status: str = "", client_id: str = "", reference: str = ""
+) -> QuerySet[Claim]:
+    """The claims of every client who authorised `user`, filtered, with the reply-by date of any
+    open information request (`reply_by`); most recently updated first."""
+    claims = access.claims_visible_to(user).exclude(status=ClaimStatus.DRAFT)
+    if status in STATUS_FILTERS:
+        claims = claims.filter(STATUS_FILTERS[status])
+    if client_id.isdigit():
+        claims = claims.filter(claimant_id=int(client_id))
+    if reference.strip():
+        claims = claims.filter(reference__iexact=reference.strip())
+    return (
+        claims.select_related("provider", "claimant")
+        .annotate(
+            reply_by=Min(
+                "information_requests__due_date",
+                filter=Q(information_requests__answered_at__isnull=True),
+            )
+        )
+        .order_by("-updated_at", "reference")
+    )
+
+
+def advocate_drafts(*, user: User) -> QuerySet[Claim]:
+    """Drafts `user` is filing on patients' behalf."""
+    return (
+        access.claims_visible_to(user)
+        .filter(status=ClaimStatus.DRAFT, filed_by=user)
+        .select_related("claimant")
+        .order_by("-updated_at")
+    )
+
+
+def advocate_clients(*, user: User) -> QuerySet[User]:
+    """Patients with an authority in force for `user` (the dashboard's client filter)."""
+    return User.objects.filter(
+        pk__in=Authority.objects.in_force().filter(advocate=user).values("patient_id")
+    ).order_by("full_name", "pk")
+
+
+def authorities_ended_for_advocate(*, user: User) -> QuerySet[Authority]:
+    """Authorities `user` held that were revoked or ran out, latest first: the advocate is told
+    why a client's claims left their dashboard."""
+    in_force = Authority.objects.in_force().filter(advocate=user).values("pk")
+    return (
+        access.authorities_visible_to(user)
+        .filter(accepted_at__isnull=False)
+        .exclude(pk__in=in_force)
+        .select_related("patient", "claim")
+        .order_by("-revoked_at", "-expires_on")[:20]
+    )
+
+
+def authority_list_for_patient(*, user: User) -> QuerySet[Authority]:
+    """The authorities and invitations `user` granted, newest first."""
+    return (
+        access.authorities_visible_to(user)
+        .filter(patient=user)
+        .select_related("advocate", "claim")
+        .order_by("-created_at")
+    )
+
+
+def authority_get_for_patient(*, user: User, authority_id: uuid.UUID) -> Authority:
+    """One authority the patient granted, else Http404 (audited)."""
+    authority = (
+        access.authorities_visible_to(user)
+        .filter(patient=user, pk=authority_id)
+        .select_related("advocate", "claim")
+        .first()
+    )
+    if authority is None:
+        access.refuse(
+            user=user, object_type="intake.authority", object_id=authority_id, reason="not visible"
+        )
+    return authority

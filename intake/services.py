@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents.models import DocumentCategory, ScanStatus
 from intake import signals
 from intake.emails import send_draft_email
 from intake.limitation import limitation_deadline
@@ -90,7 +91,7 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
     """
     # Who is asking comes first: nobody else learns anything about the draft, not even which
     # answers it lacks. The claimant never changes, so this needs no lock.
-    if access.claim_actor_kind(user, claim) != access.CLAIMANT:
+    if not access.claim_may_submit(user, claim):
         _refuse_change(user=user, claim=claim)
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
@@ -98,6 +99,13 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
             return locked  # already submitted: a repeated or replayed submission
         if steps := missing_steps(locked):
             raise ClaimIncomplete(steps)
+        if locked.filed_by_id and not _has_authority_form(locked):
+            raise ClaimError(
+                _(
+                    "Send the patient's signed authority form before you submit: the insurer "
+                    "checks it before working the claim."
+                )
+            )
         locked.limitation_deadline = claim_limitation_deadline(claim=locked)
         locked.reference = _next_reference(year=timezone.localdate().year)
         locked.submitted_at = timezone.now()
@@ -107,6 +115,15 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
             lambda: signals.claim_submitted.send(sender=Claim, claim_id=locked.pk)
         )
     return locked
+
+
+def _has_authority_form(claim: Claim) -> bool:
+    """A claim filed by an advocate carries a signed authority form that has not been refused."""
+    return (
+        claim.documents.filter(category=DocumentCategory.AUTHORITY_FORM)
+        .exclude(scan_status__in=[ScanStatus.INFECTED, ScanStatus.UNSCANNABLE])
+        .exists()
+    )
 
 
 def claim_limitation_deadline(*, claim: Claim) -> datetime.date | None:
@@ -179,6 +196,10 @@ def _transition_locked(*, claim: Claim, to_status: str, actor: User | None, reas
             raise ClaimError(_("Send the claim from its check-answers page."))
         if (from_status, to_status) in REASON_REQUIRED and not reason:
             raise ClaimError(_("Give a reason for this change."))
+        if to_status == ClaimStatus.UNDER_REVIEW and locked.authority_to_verify:
+            raise ClaimError(
+                _("Check the advocate's authority form before you start work on this claim.")
+            )
         locked.status = to_status
         locked.save(update_fields=["status", "updated_at"])
         change = ClaimStatusChange.objects.create(
@@ -280,7 +301,16 @@ def claim_message_send(
     the other side. `notify` False when the message is part of an event that tells them itself
     (an information request, its answer, an offer)."""
     if not access.claim_may_message(author, claim):
-        access.forbid(user=author, object_type="intake.claim", object_id=claim.pk, reason="message")
+        access.forbid(
+            user=author,
+            object_type="intake.claim",
+            object_id=claim.pk,
+            reason="message",
+            message=_(
+                "You cannot send messages on this claim. If you act for the patient, ask them to "
+                "allow you to message the claims handler."
+            ),
+        )
     with transaction.atomic():
         message = ClaimMessage.objects.create(claim=claim, author=author, body=body.strip())
         audit_event_record(action=AuditAction.CREATE, actor=author, obj=message)
@@ -311,7 +341,9 @@ def claim_request_information(
 def claim_answer_information_request(*, claim: Claim, patient: User, body: str) -> ClaimMessage:
     """The patient's answer: a message, the request marked answered, the claim back under
     review, and the adjuster told (the transition's notification)."""
-    if access.claim_actor_kind(patient, claim) != access.CLAIMANT:
+    if access.claim_actor_kind(patient, claim) != access.CLAIMANT and not (
+        access.claim_may_message(patient, claim)
+    ):
         _refuse_change(user=patient, claim=claim)
     with transaction.atomic():
         claim_transition(claim=claim, to_status=ClaimStatus.UNDER_REVIEW, actor=patient)
@@ -325,8 +357,10 @@ def claim_answer_information_request(*, claim: Claim, patient: User, body: str) 
 def claim_reply(*, claim: Claim, user: User, body: str) -> bool:
     """A message from the patient's side. While the claim waits for information it is the
     patient's answer (see claim_answer_information_request); returns whether it was."""
-    answering = claim.status == ClaimStatus.INFORMATION_REQUESTED and (
-        access.claim_actor_kind(user, claim) == access.CLAIMANT
+    answering = (
+        claim.status == ClaimStatus.INFORMATION_REQUESTED
+        and access.claim_actor_kind(user, claim) in (access.CLAIMANT, access.ADVOCATE)
+        and access.claim_may_message(user, claim)
     )
     if answering:
         claim_answer_information_request(claim=claim, patient=user, body=body)

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from intake.authorities import authority_invitation_send, patient_takeover_send
 from intake.services import drafts_remind_and_purge
 
 
@@ -11,3 +12,15 @@ def drafts_remind_and_purge_task() -> dict:
     """Remind about stale drafts and delete abandoned ones (see the service); safe to repeat."""
     reminded, purged = drafts_remind_and_purge(now=timezone.now())
     return {"reminded": reminded, "purged": purged}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def authority_invitation_send_task(authority_id: str) -> None:
+    """Email an advocate their invitation (nothing is sent for one withdrawn meanwhile)."""
+    authority_invitation_send(authority_id=authority_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def patient_takeover_send_task(claim_id: str, new_account: bool) -> None:
+    """Tell a patient an advocate has filed a claim for them and how to take over."""
+    patient_takeover_send(claim_id=claim_id, new_account=new_account)

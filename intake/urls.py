@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import authority_views, views
 
 app_name = "intake"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("<uuid:claim_id>/submitted/", views.claim_confirmation, name="claim_confirmation"),
     path("<uuid:claim_id>/withdraw/", views.claim_withdraw, name="claim_withdraw"),
     path("<uuid:claim_id>/messages/", views.claim_message, name="claim_message"),
+]
+
+# Advocates' authorities (intake.authority_views).
+urlpatterns += [
+    path("authorities/", authority_views.authority_list, name="authorities"),
+    path(
+        "authorities/<uuid:authority_id>/",
+        authority_views.authority_change,
+        name="authority_change",
+    ),
+    path(
+        "authorities/<uuid:authority_id>/end/", authority_views.authority_end, name="authority_end"
+    ),
+    path("invitations/<str:token>/", authority_views.authority_accept, name="authority_accept"),
+    path("new/on-behalf/", authority_views.claim_start_on_behalf, name="claim_start_on_behalf"),
 ]

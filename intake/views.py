@@ -40,7 +40,7 @@ def _own_draft(request: HttpRequest, claim_id: uuid.UUID) -> Claim | None:
     page). Another person's claim, or a guessed id, is refused with 404 and audited."""
     claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if not access.claim_may_edit_draft(request.user, claim):
-        if claim.claimant_id != request.user.pk:
+        if not access.claim_may_submit(request.user, claim):
             access.refuse(
                 user=request.user, object_type="intake.claim", object_id=claim_id, reason="edit"
             )
@@ -176,14 +176,26 @@ def claim_check(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         "deadline_near": deadline and limitation_is_near(deadline, today=timezone.localdate()),
         "deadline_passed": deadline and deadline < timezone.localdate(),
         "duplicates": selectors.claim_duplicates(claim=claim).exists(),
+        **_authority_form_context(request, claim),
     }
     return render(request, "intake/check_answers.html", context)
+
+
+def _authority_form_context(request: HttpRequest, claim: Claim) -> dict:
+    """A claim an advocate files carries the patient's signed authority form: the check-answers
+    page lists what was sent and links to the upload page."""
+    if not claim.filed_by_id:
+        return {}
+    return {
+        "authority_form_needed": True,
+        **documents_section_context(user=request.user, claim=claim),
+    }
 
 
 @login_required
 def claim_confirmation(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    if claim.is_draft or claim.claimant_id != request.user.pk:
+    if claim.is_draft or not access.claim_may_submit(request.user, claim):
         return redirect("intake:claim_detail", claim_id=claim.pk)
     return render(request, "intake/confirmation.html", {"claim": claim})
 
@@ -197,6 +209,7 @@ def claim_detail(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 def _case_context(request: HttpRequest, claim: Claim, message_form=None) -> dict:
+    kind = access.claim_actor_kind(request.user, claim)
     return {
         "claim": claim,
         "status": patient_status(claim.status),
@@ -205,7 +218,11 @@ def _case_context(request: HttpRequest, claim: Claim, message_form=None) -> dict
             for change in selectors.claim_timeline(claim=claim)
         ],
         "losses": selectors.claim_losses_for_display(claim=claim),
-        "is_claimant": claim.claimant_id == request.user.pk,
+        "is_claimant": kind == access.CLAIMANT,
+        "acts_for_patient": kind == access.ADVOCATE,
+        "patient_side": kind in (access.CLAIMANT, access.ADVOCATE),
+        "shows_answers": access.claim_may_read_answers(request.user, claim),
+        "shows_thread": access.claim_may_read_thread(request.user, claim),
         "thread": selectors.claim_messages(claim=claim),
         "open_request": selectors.claim_open_information_request(claim=claim),
         "may_message": access.claim_may_message(request.user, claim),

@@ -32,11 +32,10 @@ class EventKind(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", _("New message")
     CLAIM_OVERDUE = "claim_overdue", _("Claim overdue")
     CLAIM_ESCALATED = "claim_escalated", _("Claim waiting for an adjuster")
-    # Advocates do not exist yet. When authorities arrive, their service calls
-    # notification_create_for_event with one of these kinds and the advocate as the recipient
-    # (`recipients=[advocate]`), and Audience.ADVOCATE joins the claim events' audiences through
-    # services._advocates_of.
+    # Told to the advocate concerned (the NAMED audience), with no claim: one whose authority
+    # has ended may no longer see it.
     AUTHORITY_GRANTED = "authority_granted", _("Authority granted")
+    AUTHORITY_CHANGED = "authority_changed", _("Authority changed")
     AUTHORITY_REVOKED = "authority_revoked", _("Authority revoked")
 
 
@@ -72,22 +71,33 @@ _DECISION = frozenset({A.PATIENT, A.ADVOCATE})
 EVENTS: dict[str, Event] = {
     K.CLAIM_SUBMITTED: Event(
         K.CLAIM_SUBMITTED,
-        {A.PATIENT: _("We have received your claim")},
+        {
+            A.PATIENT: _("We have received your claim"),
+            A.ADVOCATE: _("A claim you follow has been received"),
+        },
         tell_actor=True,
     ),
     K.CLAIM_ACKNOWLEDGED: Event(
-        K.CLAIM_ACKNOWLEDGED, {A.PATIENT: _("Your claim has been acknowledged")}
+        K.CLAIM_ACKNOWLEDGED,
+        {
+            A.PATIENT: _("Your claim has been acknowledged"),
+            A.ADVOCATE: _("A claim you follow has been acknowledged"),
+        },
     ),
     K.CLAIM_ASSIGNED: Event(
         K.CLAIM_ASSIGNED,
         {
             A.PATIENT: _("A claims handler has been given your claim"),
+            A.ADVOCATE: _("A claims handler has been given a claim you follow"),
             A.ADJUSTER: _("A claim has been assigned to you"),
         },
     ),
     K.INFORMATION_REQUESTED: Event(
         K.INFORMATION_REQUESTED,
-        {A.PATIENT: _("The insurer needs more information from you")},
+        {
+            A.PATIENT: _("The insurer needs more information from you"),
+            A.ADVOCATE: _("The insurer needs more information on a claim you follow"),
+        },
         mandatory_for=_DECISION,
     ),
     K.INFORMATION_PROVIDED: Event(
@@ -105,24 +115,40 @@ EVENTS: dict[str, Event] = {
     ),
     K.OFFER_MADE: Event(
         K.OFFER_MADE,
-        {A.PATIENT: _("The insurer has made you an offer")},
+        {
+            A.PATIENT: _("The insurer has made you an offer"),
+            A.ADVOCATE: _("The insurer has made an offer on a claim you follow"),
+        },
         mandatory_for=_DECISION,
     ),
     K.CLAIM_DENIED: Event(
         K.CLAIM_DENIED,
-        {A.PATIENT: _("The insurer has made a decision on your claim")},
+        {
+            A.PATIENT: _("The insurer has made a decision on your claim"),
+            A.ADVOCATE: _("The insurer has made a decision on a claim you follow"),
+        },
         mandatory_for=_DECISION,
     ),
     K.CLAIM_SETTLED: Event(
         K.CLAIM_SETTLED,
-        {A.PATIENT: _("Your claim has been settled")},
+        {
+            A.PATIENT: _("Your claim has been settled"),
+            A.ADVOCATE: _("A claim you follow has been settled"),
+        },
         mandatory_for=_DECISION,
     ),
-    K.CLAIM_CLOSED: Event(K.CLAIM_CLOSED, {A.PATIENT: _("Your claim has been closed")}),
+    K.CLAIM_CLOSED: Event(
+        K.CLAIM_CLOSED,
+        {
+            A.PATIENT: _("Your claim has been closed"),
+            A.ADVOCATE: _("A claim you follow has been closed"),
+        },
+    ),
     K.CLAIM_WITHDRAWN: Event(
         K.CLAIM_WITHDRAWN,
         {
             A.PATIENT: _("Your claim has been withdrawn"),
+            A.ADVOCATE: _("A claim you follow has been withdrawn"),
             A.ADJUSTER: _("A claim assigned to you has been withdrawn"),
         },
         tell_actor=True,
@@ -131,6 +157,7 @@ EVENTS: dict[str, Event] = {
         K.CLAIM_REOPENED,
         {
             A.PATIENT: _("Your claim has been reopened for reconsideration"),
+            A.ADVOCATE: _("A claim you follow has been reopened for reconsideration"),
             A.ADJUSTER: _("A claim assigned to you has been reopened"),
         },
         mandatory_for=_DECISION,
@@ -139,6 +166,7 @@ EVENTS: dict[str, Event] = {
         K.MESSAGE_RECEIVED,
         {
             A.PATIENT: _("You have a new message about your claim"),
+            A.ADVOCATE: _("There is a new message on a claim you follow"),
             A.ADJUSTER: _("You have a new message on a claim"),
         },
     ),
@@ -149,6 +177,9 @@ EVENTS: dict[str, Event] = {
     ),
     K.AUTHORITY_GRANTED: Event(
         K.AUTHORITY_GRANTED, {A.NAMED: _("A patient has given you authority on their claim")}
+    ),
+    K.AUTHORITY_CHANGED: Event(
+        K.AUTHORITY_CHANGED, {A.NAMED: _("A patient has changed what you may do for them")}
     ),
     K.AUTHORITY_REVOKED: Event(
         K.AUTHORITY_REVOKED, {A.NAMED: _("A patient has ended your authority on their claim")}

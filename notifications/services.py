@@ -148,9 +148,8 @@ def _members(audience: str, *, claim: Claim | None, named: list[User]) -> list[U
 
 
 def _advocates_of(claim: Claim) -> list[User]:
-    """Advocates the patient authorised to receive updates on `claim`. Extension point: empty
-    until advocate authorities exist; claims_visible_to must then admit them too."""
-    return []
+    """Advocates whose authority over `claim` is in force and includes updates."""
+    return list(access.advocates_receiving_updates(claim))
 
 
 def notification_create_for_transition(

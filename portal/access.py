@@ -8,11 +8,11 @@ answers 404, so a person cannot learn that an object they may not see exists, an
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from documents.models import Document
-from intake.models import BEFORE_DECISION, Claim, ClaimStatus
+from intake.models import BEFORE_DECISION, Authority, Claim, ClaimStatus
 from notifications.models import Channel, Notification
 from portal.models import AuditAction, Insurer, Role, User
 from portal.services import audit_event_record
@@ -24,10 +24,13 @@ def refuse(*, user: User, object_type: str, object_id: object, reason: str) -> N
     raise Http404
 
 
-def forbid(*, user: User, object_type: str, object_id: object = "", reason: str) -> NoReturn:
-    """Record a refused access and answer 'forbidden', where the object's existence is no secret."""
+def forbid(
+    *, user: User, object_type: str, object_id: object = "", reason: str, message: str = ""
+) -> NoReturn:
+    """Record a refused access and answer 'forbidden', where the object's existence is no secret.
+    `message`, when given, tells the person why in words they can act on (the 403 page shows it)."""
     audit_refusal(user=user, object_type=object_type, object_id=object_id, reason=reason)
-    raise PermissionDenied
+    raise PermissionDenied(message)
 
 
 def audit_refusal(*, user: User | None, object_type: str, object_id: object, reason: str) -> None:
@@ -57,20 +60,83 @@ def insurers_visible_to(user: User) -> QuerySet[Insurer]:
     return Insurer.objects.none()
 
 
+# --- Advocates' authorities ---------------------------------------------------------------------
+# An advocate reaches a claim only through an authority in force (accepted, not revoked, not past
+# its end date) over that claim or over all of its patient's claims; the scope flags open more
+# than its status. Checked afresh on every request, so a revocation ends access at once.
+
+
+def authorised_claims(user: User, *, scope: str | None = None) -> QuerySet[Claim]:
+    """Claims `user` holds an authority in force over, with the `scope` flag set when given."""
+    authorities = Authority.objects.in_force().filter(advocate_id=user.pk)
+    if scope is not None:
+        authorities = authorities.filter(**{scope: True})
+    covering = authorities.filter(
+        Q(claim_id=OuterRef("pk")) | Q(claim__isnull=True, patient_id=OuterRef("claimant_id"))
+    )
+    return Claim.objects.filter(Exists(covering))
+
+
+def advocate_may(user: User, claim: Claim, scope: str) -> bool:
+    """Whether `user` is an advocate whose authority over `claim` includes `scope`."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.ADVOCATE
+        and authorised_claims(user, scope=scope).filter(pk=claim.pk).exists()
+    )
+
+
+def advocates_receiving_updates(claim: Claim) -> QuerySet[User]:
+    """Advocates whose authority over `claim` is in force and includes updates."""
+    authorities = (
+        Authority.objects.in_force()
+        .filter(receives_updates=True)
+        .filter(Q(claim_id=claim.pk) | Q(claim__isnull=True, patient_id=claim.claimant_id))
+    )
+    return User.objects.filter(
+        role=Role.ADVOCATE, is_active=True, pk__in=authorities.values("advocate_id")
+    )
+
+
+def advocate_may_file_on_behalf(user: User) -> bool:
+    """Only advocates whose identity an administrator has verified start claims for patients."""
+    return user.is_authenticated and user.is_active and user.is_verified_advocate
+
+
+def authorities_may_manage(user: User) -> bool:
+    """Patients invite advocates and change or end their own authorities."""
+    return user.is_authenticated and user.is_active and user.role == Role.PATIENT
+
+
+def authorities_visible_to(user: User) -> QuerySet[Authority]:
+    """A patient sees the authorities they granted; an advocate those they hold."""
+    if not user.is_authenticated or not user.is_active:
+        return Authority.objects.none()
+    if user.role == Role.PATIENT:
+        return Authority.objects.filter(patient=user)
+    if user.role == Role.ADVOCATE:
+        return Authority.objects.filter(advocate=user)
+    return Authority.objects.none()
+
+
 # --- Claims -------------------------------------------------------------------------------------
-# Who acts on each move of the lifecycle. "claimant" is the claim's patient; "insurer" is the
-# adjuster assigned to the claim or a triage lead of the claim's insurer; "system" is the portal
-# itself (routing), which passes no user.
-CLAIMANT, INSURER, SYSTEM = "claimant", "insurer", "system"
+# Who acts on each move of the lifecycle. "claimant" is the claim's patient; "advocate" an
+# advocate acting under an authority in force; "insurer" is the adjuster assigned to the claim or
+# a triage lead of the claim's insurer; "system" is the portal itself (routing), which passes no
+# user.
+CLAIMANT, ADVOCATE, INSURER, SYSTEM = "claimant", "advocate", "insurer", "system"
 _S = ClaimStatus
 TRANSITION_ACTORS: dict[tuple[str, str], frozenset[str]] = {
-    (_S.DRAFT, _S.SUBMITTED): frozenset({CLAIMANT}),
+    # An advocate submits only a draft they filed themselves (see claim_may_edit_draft).
+    (_S.DRAFT, _S.SUBMITTED): frozenset({CLAIMANT, ADVOCATE}),
     (_S.SUBMITTED, _S.ASSIGNED): frozenset({SYSTEM, INSURER}),
     (_S.SUBMITTED, _S.NEEDS_TRIAGE): frozenset({SYSTEM}),
     (_S.NEEDS_TRIAGE, _S.ASSIGNED): frozenset({SYSTEM, INSURER}),
     (_S.ASSIGNED, _S.UNDER_REVIEW): frozenset({INSURER}),
     (_S.UNDER_REVIEW, _S.INFORMATION_REQUESTED): frozenset({INSURER}),
-    (_S.INFORMATION_REQUESTED, _S.UNDER_REVIEW): frozenset({CLAIMANT, INSURER}),
+    # The answer to a request, from the patient or an advocate allowed to message.
+    (_S.INFORMATION_REQUESTED, _S.UNDER_REVIEW): frozenset({CLAIMANT, ADVOCATE, INSURER}),
     (_S.UNDER_REVIEW, _S.OFFER_MADE): frozenset({INSURER}),
     (_S.UNDER_REVIEW, _S.DENIED): frozenset({INSURER}),
     (_S.OFFER_MADE, _S.SETTLED): frozenset({INSURER}),
@@ -83,13 +149,16 @@ TRANSITION_ACTORS: dict[tuple[str, str], frozenset[str]] = {
 
 
 def claims_visible_to(user: User) -> QuerySet[Claim]:
-    """Claims `user` may see: their own as a patient; as insurer staff, the claims assigned to them
-    (adjusters) or routed to their insurer (triage leads). Drafts are the patient's alone."""
+    """Claims `user` may see: their own as a patient; as an advocate, those an authority in force
+    covers; as insurer staff, the claims assigned to them (adjusters) or routed to their insurer
+    (triage leads). A draft is its patient's alone, or the advocate's who is filing it for them."""
     if not user.is_authenticated or not user.is_active:
         return Claim.objects.none()
     if user.role == Role.PATIENT:
         return Claim.objects.filter(claimant=user)
     submitted = Claim.objects.exclude(status=ClaimStatus.DRAFT)
+    if user.role == Role.ADVOCATE:
+        return authorised_claims(user).filter(~Q(status=ClaimStatus.DRAFT) | Q(filed_by=user))
     if user.role == Role.ADJUSTER:
         return submitted.filter(insurer_id=user.insurer_id, assigned_adjuster=user)
     if user.role == Role.TRIAGE_LEAD:
@@ -109,6 +178,8 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
         return None
     if user.role == Role.PATIENT and claim.claimant_id == user.pk:
         return CLAIMANT
+    if user.role == Role.ADVOCATE:
+        return ADVOCATE if authorised_claims(user).filter(pk=claim.pk).exists() else None
     works_for_claims_insurer = user.is_insurer_staff and claim.insurer_id == user.insurer_id
     if works_for_claims_insurer and (
         user.role == Role.TRIAGE_LEAD or claim.assigned_adjuster_id == user.pk
@@ -120,7 +191,8 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
 
 
 def claim_may_start(user: User) -> bool:
-    """Patients start claims (advocates will, for a patient, through their authority)."""
+    """Patients start their own claims (verified advocates file for a patient: see
+    advocate_may_file_on_behalf)."""
     return user.is_authenticated and user.role == Role.PATIENT
 
 
@@ -155,8 +227,33 @@ def claim_may_read_notes(user: User, claim: Claim) -> bool:
 
 
 def claim_may_message(user: User, claim: Claim) -> bool:
-    """The claim's thread: the patient, and the insurer's staff on the claim."""
-    return not claim.is_draft and claim_actor_kind(user, claim) in (CLAIMANT, INSURER)
+    """The claim's thread: the patient, an advocate allowed to message, and the insurer's staff
+    on the claim."""
+    if claim.is_draft:
+        return False
+    return claim_actor_kind(user, claim) in (CLAIMANT, INSURER) or advocate_may(
+        user, claim, "may_message"
+    )
+
+
+def claim_may_read_answers(user: User, claim: Claim) -> bool:
+    """The patient's own answers (what happened, the harm, losses): everyone on the claim except
+    an advocate whose authority shows only its status."""
+    if claim_actor_kind(user, claim) != ADVOCATE:
+        return True
+    return claim.filed_by_id == user.pk or advocate_may(user, claim, "may_view_documents")
+
+
+def claim_may_read_thread(user: User, claim: Claim) -> bool:
+    """The messages: everyone on the claim except an advocate not allowed to message."""
+    if claim_actor_kind(user, claim) != ADVOCATE:
+        return True
+    return advocate_may(user, claim, "may_message")
+
+
+def claim_may_verify_authority(user: User, claim: Claim) -> bool:
+    """The insurer's staff on a claim an advocate filed check its authority form."""
+    return claim.authority_to_verify and claim_may_work(user, claim)
 
 
 def routing_rules_may_edit(user: User, insurer_id) -> bool:
@@ -181,25 +278,51 @@ def claim_may_transition(user: User | None, claim: Claim, to_status: str) -> boo
     return claim_actor_kind(user, claim) in allowed_actors
 
 
+def claim_may_submit(user: User, claim: Claim) -> bool:
+    """The patient sends their claim; an advocate sends only a claim they filed for the patient."""
+    kind = claim_actor_kind(user, claim)
+    return kind == CLAIMANT or (kind == ADVOCATE and claim.filed_by_id == user.pk)
+
+
 def claim_may_edit_draft(user: User, claim: Claim) -> bool:
-    """Only the patient who started a draft may change it, and only while it is a draft."""
-    return claim.is_draft and claim_actor_kind(user, claim) == CLAIMANT
+    """Only the patient who started a draft, or the advocate filing it for them, may change it,
+    and only while it is a draft."""
+    return claim.is_draft and claim_may_submit(user, claim)
 
 
 # --- Documents ----------------------------------------------------------------------------------
 # Whoever may see a claim may see its documents (the patient, the assigned adjuster, the triage
-# leads of the claim's insurer); advocates will join through their authorities. Only the patient
-# sends documents, at any time after submission.
+# leads of the claim's insurer), except advocates, whose authority must include documents. The
+# patient, and advocates allowed to, send documents at any time after submission; an advocate
+# filing a claim sends the signed authority form with the draft.
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
-    """Documents of the claims `user` may see."""
+    """Documents of the claims `user` may see (for an advocate: with documents in scope)."""
+    if user.is_authenticated and user.role == Role.ADVOCATE:
+        with_documents = authorised_claims(user, scope="may_view_documents")
+        return Document.objects.filter(
+            claim__in=with_documents.filter(pk__in=claims_visible_to(user))
+        )
     return Document.objects.filter(claim__in=claims_visible_to(user))
 
 
+def documents_may_view(user: User, claim: Claim) -> bool:
+    """Whether the case page lists the claim's documents for `user` (who may see the claim)."""
+    if claim_actor_kind(user, claim) != ADVOCATE:
+        return True
+    return advocate_may(user, claim, "may_view_documents")
+
+
 def document_may_upload(user: User, claim: Claim) -> bool:
-    """Only the claim's patient sends documents, and only once the claim has been submitted."""
-    return not claim.is_draft and claim_actor_kind(user, claim) == CLAIMANT
+    """The claim's patient, or an advocate allowed to send documents, once the claim has been
+    submitted; the advocate filing a draft sends its authority form before submitting."""
+    kind = claim_actor_kind(user, claim)
+    if claim.is_draft:
+        return kind == ADVOCATE and claim_may_edit_draft(user, claim)
+    if kind == CLAIMANT:
+        return True
+    return kind == ADVOCATE and advocate_may(user, claim, "may_upload_documents")
 
 
 def document_may_see_problems(user: User, claim: Claim) -> bool:

@@ -19,6 +19,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [NavItem(_("Dashboard"), reverse("dashboard"))]
+    if user.role == Role.PATIENT:
+        items.append(NavItem(_("Your advocates"), reverse("intake:authorities")))
     if user.role == Role.TRIAGE_LEAD:
         items.append(NavItem(_("Routing rules"), reverse("triage:rules")))
     if user.is_insurer_staff:

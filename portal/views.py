@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from intake.authority_views import advocate_dashboard_context
 from intake.patient_status import patient_status
 from intake.selectors import claim_list_for_patient
 from portal import access, health
@@ -38,6 +39,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             (claim, patient_status(claim.status))
             for claim in claim_list_for_patient(user=request.user)
         ]
+    if request.user.role == Role.ADVOCATE:
+        context = advocate_dashboard_context(request)
     return render(request, f"portal/dashboard_{request.user.role}.html", context)
 
 

@@ -3,6 +3,7 @@ import datetime
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
 from portal.models import Coverage, Insurer, Provider, Role, User
 
@@ -93,6 +94,30 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     reference = factory.LazyAttributeSequence(
         lambda o, n: None if o.status == "draft" else f"TEST-{n:06d}"
     )
+
+
+class AuthorityFactory(factory.django.DjangoModelFactory):
+    """An authority in force: accepted by an advocate, over all of the patient's claims unless
+    `claim` is given, with every scope unless told otherwise."""
+
+    class Meta:
+        model = "intake.Authority"
+
+    patient = factory.SubFactory(UserFactory)
+    advocate = factory.SubFactory("tests.factories.AdvocateFactory")
+    invited_email = factory.LazyAttribute(lambda o: o.advocate.email if o.advocate else "a@b.c")
+    accepted_at = factory.LazyFunction(timezone.now)
+    may_view_documents = True
+    may_upload_documents = True
+    may_message = True
+    receives_updates = True
+
+
+def authority_for(claim, *, advocate=None, **scopes):
+    """An advocate (new unless given) holding an authority in force over `claim`."""
+    advocate = advocate or AdvocateFactory()
+    AuthorityFactory(patient=claim.claimant, advocate=advocate, claim=claim, **scopes)
+    return advocate
 
 
 def complete_draft(patient: User, **answers):

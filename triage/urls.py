@@ -16,6 +16,7 @@ urlpatterns = [
     path("claims/<uuid:claim_id>/offer/", views.claim_offer, name="claim_offer"),
     path("claims/<uuid:claim_id>/messages/", views.claim_message, name="claim_message"),
     path("claims/<uuid:claim_id>/notes/", views.claim_note, name="claim_note"),
+    path("claims/<uuid:claim_id>/authority/", views.claim_authority, name="claim_authority"),
     path("claims/<uuid:claim_id>/assign/", views.claim_assign, name="claim_assign"),
     path("triage/", views.lead_workspace, name="lead_workspace"),
     path("adjusters/<int:adjuster_id>/leave/", views.adjuster_leave, name="adjuster_leave"),

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from documents.views import documents_section_context
 from intake import selectors as intake_selectors
 from intake import services as intake_services
+from intake.authorities import claim_authority_decide
+from intake.authority_forms import AuthorityDecisionForm
 from intake.forms import MessageForm
 from intake.models import ClaimStatus
 from portal import access
@@ -95,6 +97,8 @@ def _claim_context(request: HttpRequest, claim, **forms) -> dict:
         "request_form": forms.get("request_form") or RequestInformationForm(),
         "offer_form": forms.get("offer_form") or OfferForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
+        "authority_form": forms.get("authority_form") or AuthorityDecisionForm(),
+        "may_verify_authority": access.claim_may_verify_authority(user, claim),
         "losses": intake_selectors.claim_losses_for_display(claim=claim),
         "S": ClaimStatus,
         **documents_section_context(user=user, claim=claim),
@@ -201,6 +205,25 @@ def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
             claim=claim, author=request.user, body=data["body"]
         ),
         done=_("Message sent."),
+    )
+
+
+@require_POST
+@staff_only(access.may_work_claims)
+def claim_authority(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    """The check of the authority form of a claim an advocate filed."""
+    return _claim_form_post(
+        request,
+        claim_id,
+        form_class=AuthorityDecisionForm,
+        form_name="authority_form",
+        act=lambda claim, data: claim_authority_decide(
+            claim=claim,
+            user=request.user,
+            verified=data["decision"] == "verify",
+            reason=data["reason"],
+        ),
+        done=_("Your check of the authority has been recorded."),
     )
 
 

@@ -41,6 +41,7 @@ from tests.factories import (
     ProviderFactory,
     TriageLeadFactory,
     UserFactory,
+    authority_for,
     complete_draft,
 )
 
@@ -78,6 +79,8 @@ def _worked_claim(status: str) -> Claim:
 
 
 def _actor(kind: str, claim: Claim):
+    if kind == access.ADVOCATE:
+        return authority_for(claim)
     return {
         access.CLAIMANT: claim.claimant,
         access.INSURER: claim.assigned_adjuster,

@@ -1,0 +1,197 @@
+"""The advocates' pages: the patient's list of authorities (invite, change, end), the advocate's
+acceptance of an invitation, filing a claim on a patient's behalf, and the advocate dashboard."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from intake import authorities, selectors
+from intake.authority_forms import (
+    AdvocateClaimFilterForm,
+    AuthorityInviteForm,
+    AuthorityScopeForm,
+    OnBehalfStartForm,
+)
+from intake.patient_status import patient_status
+from intake.steps import STEPS
+from portal import access
+from portal.models import AuditAction, User
+from portal.services import audit_event_record
+
+
+def _patient_only(request: HttpRequest) -> None:
+    if not access.authorities_may_manage(request.user):
+        access.forbid(
+            user=request.user,
+            object_type="intake.authority",
+            reason="not a patient",
+            message=_("Only patients choose who may act for them."),
+        )
+
+
+# --- The patient's pages ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authority_list(request: HttpRequest) -> HttpResponse:
+    """Who may act for the patient, with what scope and until when; and the invitation form."""
+    _patient_only(request)
+    claims = selectors.claim_list_for_patient(user=request.user).exclude(status="draft")
+    form = AuthorityInviteForm(request.POST or None, claims=claims)
+    if request.method == "POST" and form.is_valid():
+        try:
+            authorities.authority_invite(
+                patient=request.user,
+                email=form.cleaned_data["email"],
+                claim=form.chosen_claim(),
+                scopes=form.scope_flags(),
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except authorities.AuthorityError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                _("We have emailed your invitation to %(email)s. It works for %(days)d days.")
+                % {"email": form.cleaned_data["email"], "days": authorities.INVITATION_DAYS},
+            )
+            return redirect("intake:authorities")
+    return render(
+        request,
+        "intake/authorities.html",
+        {
+            "authorities": selectors.authority_list_for_patient(user=request.user),
+            "form": form,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authority_change(request: HttpRequest, authority_id: uuid.UUID) -> HttpResponse:
+    _patient_only(request)
+    authority = selectors.authority_get_for_patient(user=request.user, authority_id=authority_id)
+    form = AuthorityScopeForm(
+        request.POST or None, initial=AuthorityScopeForm.initial_for(authority)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            authorities.authority_change(
+                authority=authority,
+                patient=request.user,
+                scopes=form.scope_flags(),
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except authorities.AuthorityError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The authority has been changed."))
+        return redirect("intake:authorities")
+    return render(request, "intake/authority_change.html", {"authority": authority, "form": form})
+
+
+@login_required
+@require_POST
+def authority_end(request: HttpRequest, authority_id: uuid.UUID) -> HttpResponse:
+    _patient_only(request)
+    authority = selectors.authority_get_for_patient(user=request.user, authority_id=authority_id)
+    authorities.authority_end(authority=authority, patient=request.user)
+    if authority.accepted_at:
+        messages.success(request, _("The authority has ended. They can no longer see your claim."))
+    else:
+        messages.success(request, _("The invitation has been withdrawn."))
+    return redirect("intake:authorities")
+
+
+# --- The advocate's pages -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def authority_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The page the invitation email links to: who invites, for what; accept once signed in as
+    the advocate the invitation was sent to."""
+    authority = authorities.authority_for_invitation_token(token)
+    if authority is None or authority.state() not in ("invited", "active"):
+        return render(request, "intake/invitation_ended.html", status=404)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            authorities.authority_accept(authority=authority, advocate=request.user)
+        except authorities.AuthorityError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("You now act for %(name)s. Their claims are listed below.")
+                % {"name": authority.patient.get_full_name()},
+            )
+            return redirect("dashboard")
+    return render(
+        request,
+        "intake/invitation.html",
+        {"authority": authority, "next": request.get_full_path()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_start_on_behalf(request: HttpRequest) -> HttpResponse:
+    """A verified advocate starts a claim for a patient; the question pages follow."""
+    authorities.check_may_file_on_behalf(request.user)
+    form = OnBehalfStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = authorities.claim_start_on_behalf(
+                advocate=request.user,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+            )
+        except authorities.AuthorityError as error:
+            form.add_error("email", str(error))
+        else:
+            return redirect("intake:claim_step", claim_id=claim.pk, slug=STEPS[0].slug)
+    return render(
+        request,
+        "intake/start_on_behalf.html",
+        {"form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def advocate_dashboard_context(request: HttpRequest) -> dict:
+    """Every client's claim the advocate may see, filtered, with its status in the patient's
+    words; drafts they are filing; and authorities that ended. Each listed claim is audited as
+    viewed, since the list shows its status."""
+    user: User = request.user
+    form = AdvocateClaimFilterForm(
+        request.GET or None, clients=selectors.advocate_clients(user=user)
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    claims = list(
+        selectors.claim_list_for_advocate(
+            user=user,
+            status=filters.get("status", ""),
+            client_id=filters.get("client", ""),
+            reference=filters.get("reference", ""),
+        )[:200]
+    )
+    for claim in claims:
+        audit_event_record(
+            action=AuditAction.VIEW, actor=user, obj=claim, detail={"page": "advocate dashboard"}
+        )
+    return {
+        "filter_form": form,
+        "filtered": bool(filters and any(filters.values())),
+        "claims": [(claim, patient_status(claim.status)) for claim in claims],
+        "drafts": selectors.advocate_drafts(user=user),
+        "ended": selectors.authorities_ended_for_advocate(user=user),
+        "may_file": access.advocate_may_file_on_behalf(user),
+        "start_on_behalf_url": reverse("intake:claim_start_on_behalf"),
+    }
