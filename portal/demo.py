@@ -9,6 +9,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 from django.utils import timezone
 
+from intake.models import AUTHORITY_SCOPES, Authority, Claim
+from intake.services import claim_submit
 from portal.models import Coverage, Insurer, Provider, Role, User
 from triage.models import AdjusterProfile, Holiday, Priority, RoutingRule, Team
 
@@ -76,7 +78,48 @@ def seed_demo_data() -> list[DemoAccount]:
     _demo_rules(insurers[CASTLE], castle_team, serious_first=False)
     for day, name in DEMO_HOLIDAYS:
         Holiday.objects.get_or_create(date=day, defaults={"name": name})
+    _demo_claim(users["patient@example.com"])
+    _demo_authority(users["patient@example.com"], users["advocate@example.com"])
     return DEMO_ACCOUNTS
+
+
+def _demo_claim(patient: User) -> None:
+    """One submitted claim for the demo patient (routed to the demo adjuster by the worker),
+    unless they already have claims."""
+    if Claim.objects.filter(claimant=patient).exists():
+        return
+    provider = Provider.objects.get(name="Riverside Clinic")
+    draft = Claim.objects.create(
+        claimant=patient,
+        date_of_birth=datetime.date(1984, 2, 9),
+        phone="07700 900456",
+        address="12 Mill Lane\nManchester\nM4 2AB",
+        provider=provider,
+        incident_date=timezone.localdate() - datetime.timedelta(days=200),
+        knowledge_date=timezone.localdate() - datetime.timedelta(days=150),
+        harm_category="medication",
+        description="Demo claim: the wrong dose of a medicine was given on the ward.",
+        severity="moderate",
+        injuries="Demo claim: two extra weeks in hospital.",
+        ongoing_treatment=False,
+        statement_of_truth=True,
+        consent_to_share=True,
+        consent_to_records=True,
+    )
+    claim_submit(claim=draft, user=patient)
+
+
+def _demo_authority(patient: User, advocate: User) -> None:
+    """The demo advocate acts for the demo patient on all their claims, with every scope."""
+    if Authority.objects.in_force().filter(patient=patient, advocate=advocate).exists():
+        return
+    Authority.objects.create(
+        patient=patient,
+        advocate=advocate,
+        invited_email=advocate.email,
+        accepted_at=timezone.now(),
+        **dict.fromkeys(AUTHORITY_SCOPES, True),
+    )
 
 
 DEMO_HOLIDAYS = [

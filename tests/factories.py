@@ -120,15 +120,9 @@ def authority_for(claim, *, advocate=None, **scopes):
     return advocate
 
 
-def complete_draft(patient: User, **answers):
-    """A draft of `patient`'s with every required answer given; `answers` override any of them.
-
-    Losses are left empty, as a patient with none would; the provider is an active one in the
-    default jurisdiction unless `provider` (or `provider_not_listed`) is given.
-    """
-    if "provider" not in answers and "provider_not_listed" not in answers:
-        answers["provider"] = ProviderFactory()
-    defaults = {
+def draft_answers() -> dict:
+    """Every required answer of a draft but the provider, as a patient would give them."""
+    return {
         "date_of_birth": datetime.date(1980, 5, 17),
         "phone": "07700 900123",
         "address": "1 High Street\nManchester\nM1 1AA",
@@ -143,7 +137,17 @@ def complete_draft(patient: User, **answers):
         "consent_to_share": True,
         "consent_to_records": True,
     }
-    return ClaimFactory(claimant=patient, status="draft", **{**defaults, **answers})
+
+
+def complete_draft(patient: User, **answers):
+    """A draft of `patient`'s with every required answer given; `answers` override any of them.
+
+    Losses are left empty, as a patient with none would; the provider is an active one in the
+    default jurisdiction unless `provider` (or `provider_not_listed`) is given.
+    """
+    if "provider" not in answers and "provider_not_listed" not in answers:
+        answers["provider"] = ProviderFactory()
+    return ClaimFactory(claimant=patient, status="draft", **{**draft_answers(), **answers})
 
 
 # --- Triage -------------------------------------------------------------------------------------
