@@ -66,7 +66,6 @@ class AuthorityInviteForm(AuthorityScopeForm):
             (ALL_CLAIMS, _("All my claims, including any I make later")),
             *[(pk, f"{c.reference}: {c.provider_display}") for pk, c in self._claims.items()],
         ]
-        self.fields["claim"].initial = ALL_CLAIMS
         self.fields["claim"].error_messages["required"] = _("Choose which claims they may follow.")
 
     def chosen_claim(self) -> Claim | None:

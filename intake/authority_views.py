@@ -44,7 +44,10 @@ def authority_list(request: HttpRequest) -> HttpResponse:
     """Who may act for the patient, with what scope and until when; and the invitation form."""
     _patient_only(request)
     claims = selectors.claim_list_for_patient(user=request.user).exclude(status="draft")
-    form = AuthorityInviteForm(request.POST or None, claims=claims)
+    # Opened from a case page, the form starts on that claim.
+    form = AuthorityInviteForm(
+        request.POST or None, claims=claims, initial={"claim": request.GET.get("claim", "all")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             authorities.authority_invite(

@@ -152,6 +152,17 @@ def authorities_ended_for_advocate(*, user: User) -> QuerySet[Authority]:
     )
 
 
+def advocates_acting_on(*, claim: Claim) -> QuerySet[Authority]:
+    """The authorities in force over `claim` (its own or the patient's all-claims ones), for the
+    patient's case page. Precondition: the caller may see the claim."""
+    return (
+        Authority.objects.in_force()
+        .filter(Q(claim=claim) | Q(claim__isnull=True, patient_id=claim.claimant_id))
+        .select_related("advocate")
+        .order_by("created_at")
+    )
+
+
 def authority_list_for_patient(*, user: User) -> QuerySet[Authority]:
     """The authorities and invitations `user` granted, newest first."""
     return (

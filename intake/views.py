@@ -221,6 +221,7 @@ def _case_context(request: HttpRequest, claim: Claim, message_form=None) -> dict
         "is_claimant": kind == access.CLAIMANT,
         "acts_for_patient": kind == access.ADVOCATE,
         "patient_side": kind in (access.CLAIMANT, access.ADVOCATE),
+        "advocates": selectors.advocates_acting_on(claim=claim) if kind == access.CLAIMANT else [],
         "shows_answers": access.claim_may_read_answers(request.user, claim),
         "shows_thread": access.claim_may_read_thread(request.user, claim),
         "thread": selectors.claim_messages(claim=claim),

@@ -479,3 +479,14 @@ def test_the_dashboard_lists_every_clients_claim_with_filters(adjuster):
     assert first.reference in action and second.reference not in action
     by_client = client.get(reverse("dashboard"), {"client": second.claimant.pk}).content.decode()
     assert second.reference in by_client and first.reference not in by_client
+
+
+def test_the_patients_case_page_names_who_acts_for_them_and_invites_from_that_claim(claim):
+    advocate = authority_for(claim)
+    ended = authority_for(claim, revoked_at=timezone.now())
+    client = _signed_in(claim.claimant)
+    page = client.get(_case(claim)).content.decode()
+    assert advocate.get_full_name() in page and ended.get_full_name() not in page
+
+    invite = client.get(reverse("intake:authorities"), {"claim": str(claim.pk)}).content.decode()
+    assert re.search(rf'value="{claim.pk}"[^>]*checked', invite)
