@@ -12,13 +12,13 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.emails import send_intake_email
+from intake.invitations import INVITATION_DAYS, invitation_url
 from intake.models import AUTHORITY_SCOPES, Authority, AuthorityStatus, Claim
 from notifications.services import notification_create_for_event
 from portal import access
@@ -26,10 +26,6 @@ from portal.models import AuditAction, Role, User
 from portal.services import audit_event_record
 
 logger = logging.getLogger(__name__)
-
-#: How long an invitation link stays valid.
-INVITATION_DAYS = 14
-_INVITATION_SALT = "intake.authority-invitation"
 
 
 class AuthorityError(Exception):
@@ -100,28 +96,6 @@ def authority_invite(
     return authority
 
 
-def invitation_token(authority: Authority) -> str:
-    """A signed token naming the invitation: it is the secret in the emailed link."""
-    return signing.dumps(str(authority.pk), salt=_INVITATION_SALT)
-
-
-def invitation_url(authority: Authority) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(
-        "intake:authority_accept", args=[invitation_token(authority)]
-    )
-
-
-def authority_for_invitation_token(token: str) -> Authority | None:
-    """The invitation a link names, or None for a forged, mangled or lapsed link."""
-    try:
-        authority_id = signing.loads(
-            token, salt=_INVITATION_SALT, max_age=datetime.timedelta(days=INVITATION_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    return Authority.objects.select_related("patient", "claim").filter(pk=authority_id).first()
-
-
 def authority_invitation_send(*, authority_id) -> bool:
     """Email the invitation link, if the invitation is still open; returns whether it was sent.
     The email says who invites and nothing of the claim: the advocate reads that once signed in."""
@@ -190,7 +164,9 @@ def _tell_advocate(authority: Authority, *, kind: str) -> None:
     notification_create_for_event(
         kind=kind,
         recipients=[authority.advocate],
-        event_key=f"authority:{authority.pk}:{kind}:{timezone.now().timestamp()}",
+        # Each grant, change or end is its own occurrence (a patient may change scope twice);
+        # the row's lock in the caller keeps one occurrence from being told twice.
+        event_key=f"authority:{authority.pk}:{kind}:{timezone.now().isoformat()}",
     )
 
 
@@ -276,7 +252,7 @@ def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Clai
     check_may_file_on_behalf(advocate)
     email = email.strip()
     with transaction.atomic():
-        patient, created = _patient_for(full_name=full_name, email=email)
+        patient = _new_patient(full_name=full_name, email=email)
         claim = Claim.objects.create(
             claimant=patient, filed_by=advocate, authority_status=AuthorityStatus.TO_VERIFY
         )
@@ -292,7 +268,7 @@ def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Clai
             action=AuditAction.CREATE,
             actor=advocate,
             obj=claim,
-            detail={"filed_on_behalf": True, "patient_account_created": created},
+            detail={"filed_on_behalf": True},
         )
         audit_event_record(
             action=AuditAction.CREATE,
@@ -300,44 +276,45 @@ def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Clai
             obj=authority,
             detail=_scope_detail(authority),
         )
-        _email_after_commit(
-            "patient_takeover_send_task", claim_id=str(claim.pk), new_account=created
-        )
+        _email_after_commit("patient_takeover_send_task", claim_id=str(claim.pk))
     return claim
 
 
-def _patient_for(*, full_name: str, email: str) -> tuple[User, bool]:
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        if existing.role != Role.PATIENT:
-            raise AuthorityError(
-                _(
-                    "This email address belongs to an account that is not a patient's. Check the "
-                    "patient's own email address."
-                )
-            )
-        return existing, False
+def _new_patient(*, full_name: str, email: str) -> User:
+    """An account for a patient new to the portal. An address that has an account is refused,
+    with the same words whoever holds it: a claim is never put in someone's account without
+    them, and the advocate learns nothing about who has one."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise AuthorityError(_CANNOT_FILE_FOR_ADDRESS)
     patient = User(email=email, full_name=full_name.strip(), role=Role.PATIENT)
     patient.set_unusable_password()  # the patient chooses one through the emailed link
-    patient.save()
+    try:
+        with transaction.atomic():  # another filing for the same new address may win the race
+            patient.save()
+    except IntegrityError:
+        raise AuthorityError(_CANNOT_FILE_FOR_ADDRESS) from None
     EmailAddress.objects.create(user=patient, email=email, primary=True, verified=False)
-    return patient, True
+    return patient
 
 
-def patient_takeover_send(*, claim_id, new_account: bool) -> None:
-    """Tell the patient an advocate filed a claim for them: a new account gets a link to choose
-    its password; an existing one is asked to sign in and see the authority."""
+_CANNOT_FILE_FOR_ADDRESS = _(
+    "You cannot start a claim for this email address. If the patient already has an account, "
+    "ask them to invite you from it (under “Your advocates”); they can then make the claim."
+)
+
+
+def patient_takeover_send(*, claim_id) -> None:
+    """Email the patient an advocate filed for a link to choose their password and take over
+    their account, where they see the claim and the advocate's authority."""
     claim = Claim.objects.select_related("claimant", "filed_by").get(pk=claim_id)
     patient = claim.claimant
-    site = settings.SITE_URL.rstrip("/")
-    if new_account:
-        key = default_token_generator.make_token(patient)
-        link = site + reverse(
-            "account_reset_password_from_key",
-            kwargs={"uidb36": user_pk_to_url_str(patient), "key": key},
-        )
-    else:
-        link = site + reverse("intake:authorities")
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(patient),
+            "key": default_token_generator.make_token(patient),
+        },
+    )
     send_intake_email(
         template="patient_takeover",
         to=patient.email,
@@ -345,15 +322,14 @@ def patient_takeover_send(*, claim_id, new_account: bool) -> None:
             "name": patient.get_short_name(),
             "advocate_name": claim.filed_by.get_full_name(),
             "link": link,
-            "new_account": new_account,
         },
     )
 
 
 def claim_authority_decide(*, claim: Claim, user: User, verified: bool, reason: str = "") -> Claim:
     """The insurer's staff on the claim accept or reject the signed authority form of a claim an
-    advocate filed. A rejected form ends the advocate's authority over the claim; the claim then
-    goes on with the patient."""
+    advocate filed; the reason stays on the claim (not in the audit log: it is free text). A
+    rejected form ends the advocate's authority over the claim, which goes on with the patient."""
     if not access.claim_may_verify_authority(user, claim):
         access.forbid(
             user=user,
@@ -367,12 +343,13 @@ def claim_authority_decide(*, claim: Claim, user: User, verified: bool, reason: 
         if not locked.authority_to_verify:
             return locked  # decided already: a repeated form
         locked.authority_status = AuthorityStatus.VERIFIED if verified else AuthorityStatus.REJECTED
-        locked.save(update_fields=["authority_status", "updated_at"])
+        locked.authority_decision_reason = reason.strip()
+        locked.save(update_fields=["authority_status", "authority_decision_reason", "updated_at"])
         audit_event_record(
             action=AuditAction.CHANGE,
             actor=user,
             obj=locked,
-            detail={"authority": locked.authority_status, "reason": reason},
+            detail={"authority": locked.authority_status},
         )
         if not verified:
             for authority in Authority.objects.filter(claim=locked, advocate=locked.filed_by_id):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import AUTHORITY_SCOPES, Authority, Claim, ClaimStatus
+from intake.models import AUTHORITY_SCOPES, Authority, Claim
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALL_CLAIMS = "all"
@@ -116,9 +116,6 @@ class AdvocateClaimFilterForm(forms.Form):
         self.fields["client"].choices = [("", _("All clients"))] + [
             (str(user.pk), user.get_full_name()) for user in clients
         ]
-
-
-FINISHED_STATUSES = (ClaimStatus.SETTLED, ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
 
 
 class AuthorityDecisionForm(forms.Form):

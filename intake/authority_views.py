@@ -18,11 +18,15 @@ from intake.authority_forms import (
     AuthorityScopeForm,
     OnBehalfStartForm,
 )
+from intake.invitations import INVITATION_DAYS
 from intake.patient_status import patient_status
 from intake.steps import STEPS
 from portal import access
-from portal.models import AuditAction, User
-from portal.services import audit_event_record
+from portal.models import User
+from portal.services import audit_views_record
+
+#: The most claims the advocate dashboard lists at once; filters narrow a longer list.
+ADVOCATE_DASHBOARD_LIMIT = 200
 
 
 def _patient_only(request: HttpRequest) -> None:
@@ -63,7 +67,7 @@ def authority_list(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("We have emailed your invitation to %(email)s. It works for %(days)d days.")
-                % {"email": form.cleaned_data["email"], "days": authorities.INVITATION_DAYS},
+                % {"email": form.cleaned_data["email"], "days": INVITATION_DAYS},
             )
             return redirect("intake:authorities")
     return render(
@@ -121,8 +125,10 @@ def authority_end(request: HttpRequest, authority_id: uuid.UUID) -> HttpResponse
 def authority_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The page the invitation email links to: who invites, for what; accept once signed in as
     the advocate the invitation was sent to."""
-    authority = authorities.authority_for_invitation_token(token)
-    if authority is None or authority.state() not in ("invited", "active"):
+    authority = selectors.authority_get_for_invitation(token=token)
+    accepted_by_them = authority is not None and authority.advocate_id == request.user.pk
+    if authority is None or not (authority.state() == "invited" or accepted_by_them):
+        # Withdrawn, lapsed or used: a forwarded link shows nothing of the patient any more.
         return render(request, "intake/invitation_ended.html", status=404)
     if request.method == "POST" and request.user.is_authenticated:
         try:
@@ -183,12 +189,9 @@ def advocate_dashboard_context(request: HttpRequest) -> dict:
             status=filters.get("status", ""),
             client_id=filters.get("client", ""),
             reference=filters.get("reference", ""),
-        )[:200]
+        )[:ADVOCATE_DASHBOARD_LIMIT]
     )
-    for claim in claims:
-        audit_event_record(
-            action=AuditAction.VIEW, actor=user, obj=claim, detail={"page": "advocate dashboard"}
-        )
+    audit_views_record(actor=user, objects=claims, detail={"page": "advocate dashboard"})
     return {
         "filter_form": form,
         "filtered": bool(filters and any(filters.values())),

@@ -184,6 +184,9 @@ class Claim(models.Model):
     authority_status = models.CharField(
         _("authority"), max_length=20, choices=AuthorityStatus.choices, blank=True, default=""
     )
+    authority_decision_reason = models.TextField(
+        _("why the authority form was accepted or rejected"), max_length=2000, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]

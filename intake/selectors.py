@@ -2,8 +2,9 @@
 
 import uuid
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 
+from intake.invitations import authority_id_from_token
 from intake.models import (
     Authority,
     Claim,
@@ -142,13 +143,15 @@ def advocate_clients(*, user: User) -> QuerySet[User]:
 def authorities_ended_for_advocate(*, user: User) -> QuerySet[Authority]:
     """Authorities `user` held that were revoked or ran out, latest first: the advocate is told
     why a client's claims left their dashboard."""
-    in_force = Authority.objects.in_force().filter(advocate=user).values("pk")
+    in_force = Authority.objects.in_force().filter(advocate=user)
     return (
         access.authorities_visible_to(user)
         .filter(accepted_at__isnull=False)
-        .exclude(pk__in=in_force)
+        .exclude(pk__in=in_force.values("pk"))
+        # A client who has since authorised them again is no former client.
+        .exclude(patient_id__in=in_force.values("patient_id"))
         .select_related("patient", "claim")
-        .order_by("-revoked_at", "-expires_on")[:20]
+        .order_by(F("revoked_at").desc(nulls_last=True), F("expires_on").desc(nulls_last=True))[:20]
     )
 
 
@@ -161,6 +164,15 @@ def advocates_acting_on(*, claim: Claim) -> QuerySet[Authority]:
         .select_related("advocate")
         .order_by("created_at")
     )
+
+
+def authority_get_for_invitation(*, token: str) -> Authority | None:
+    """The invitation an emailed link names, or None for a forged, mangled or lapsed link. The
+    token is the proof: whoever holds it may read who invites and for what, until accepted."""
+    authority_id = authority_id_from_token(token)
+    if authority_id is None:
+        return None
+    return Authority.objects.select_related("patient", "claim").filter(pk=authority_id).first()
 
 
 def authority_list_for_patient(*, user: User) -> QuerySet[Authority]:

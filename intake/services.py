@@ -99,7 +99,7 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
             return locked  # already submitted: a repeated or replayed submission
         if steps := missing_steps(locked):
             raise ClaimIncomplete(steps)
-        if locked.filed_by_id and not _has_authority_form(locked):
+        if locked.filed_by_id == user.pk and not _has_authority_form(locked):
             raise ClaimError(
                 _(
                     "Send the patient's signed authority form before you submit: the insurer "
@@ -342,7 +342,7 @@ def claim_answer_information_request(*, claim: Claim, patient: User, body: str) 
     """The patient's answer: a message, the request marked answered, the claim back under
     review, and the adjuster told (the transition's notification)."""
     if access.claim_actor_kind(patient, claim) != access.CLAIMANT and not (
-        access.claim_may_message(patient, claim)
+        access.advocate_may(patient, claim, "may_message")
     ):
         _refuse_change(user=patient, claim=claim)
     with transaction.atomic():

@@ -21,6 +21,6 @@ def authority_invitation_send_task(authority_id: str) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def patient_takeover_send_task(claim_id: str, new_account: bool) -> None:
+def patient_takeover_send_task(claim_id: str) -> None:
     """Tell a patient an advocate has filed a claim for them and how to take over."""
-    patient_takeover_send(claim_id=claim_id, new_account=new_account)
+    patient_takeover_send(claim_id=claim_id)

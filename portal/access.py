@@ -179,7 +179,7 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
     if user.role == Role.PATIENT and claim.claimant_id == user.pk:
         return CLAIMANT
     if user.role == Role.ADVOCATE:
-        return ADVOCATE if authorised_claims(user).filter(pk=claim.pk).exists() else None
+        return ADVOCATE if claims_visible_to(user).filter(pk=claim.pk).exists() else None
     works_for_claims_insurer = user.is_insurer_staff and claim.insurer_id == user.insurer_id
     if works_for_claims_insurer and (
         user.role == Role.TRIAGE_LEAD or claim.assigned_adjuster_id == user.pk
@@ -241,7 +241,8 @@ def claim_may_read_answers(user: User, claim: Claim) -> bool:
     an advocate whose authority shows only its status."""
     if claim_actor_kind(user, claim) != ADVOCATE:
         return True
-    return claim.filed_by_id == user.pk or advocate_may(user, claim, "may_view_documents")
+    filing_it = claim.is_draft and claim.filed_by_id == user.pk  # they are writing the answers
+    return filing_it or advocate_may(user, claim, "may_view_documents")
 
 
 def claim_may_read_thread(user: User, claim: Claim) -> bool:
@@ -340,7 +341,10 @@ def document_may_see_problems(user: User, claim: Claim) -> bool:
 
 def notifications_visible_to(user: User) -> QuerySet[Notification]:
     """A person sees their own in-app notifications and nobody else's (administrators read the
-    email outbox in the admin site)."""
+    email outbox in the admin site), and only about claims they may still see: an advocate
+    whose authority ended no longer reads about the patient's claim."""
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(
+        Q(claim__isnull=True) | Q(claim__in=claims_visible_to(user))
+    )

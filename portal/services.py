@@ -37,6 +37,23 @@ def audit_event_record(
     )
 
 
+def audit_views_record(*, actor: User, objects: list[models.Model], detail: dict) -> None:
+    """One VIEW row per object shown on a list page, written in one statement."""
+    origin = current_origin()
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=AuditAction.VIEW,
+            actor=actor,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            ip_address=origin.ip_address,
+            user_agent=origin.user_agent,
+            detail=detail,
+        )
+        for obj in objects
+    )
+
+
 def advocates_verify(*, advocates: QuerySet[User], verified_by: User) -> int:
     """Mark unverified advocates among `advocates` as verified, auditing each; returns the count."""
     to_verify = list(advocates.filter(role=Role.ADVOCATE, advocate_verified_at__isnull=True))

@@ -9,20 +9,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from documents import services as document_services
 from intake import authorities
+from intake.invitations import invitation_token
 from intake.models import Authority, AuthorityStatus, Claim, ClaimStatus
 from notifications.models import Channel, Notification
 from portal.models import AuditAction, AuditEvent, Role, User
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim, upload
 from tests.factories import (
-    PASSWORD,
     AdjusterFactory,
     AdvocateFactory,
     AuthorityFactory,
@@ -131,7 +131,7 @@ def test_an_invitation_is_refused_to_another_address_a_patient_and_after_it_is_w
     invited = AdvocateFactory(email="invited@example.org")
     with pytest.raises(authorities.AuthorityError, match="has ended"):
         authorities.authority_accept(authority=authority, advocate=invited)
-    token = authorities.invitation_token(authority)
+    token = invitation_token(authority)
     page = _signed_in(invited).get(reverse("intake:authority_accept", args=[token]))
     assert page.status_code == 404
     assert "This invitation has ended" in page.content.decode()
@@ -297,14 +297,16 @@ def test_a_patient_narrows_the_scope_and_the_advocate_loses_the_documents(claim)
 def test_nobody_but_the_granting_patient_may_change_or_end_an_authority(claim):
     advocate = authority_for(claim)
     authority = Authority.objects.get(advocate=advocate)
-    for intruder in (UserFactory(), advocate):
+    # Another patient is told nothing exists; the advocate, no patient, may not manage any.
+    for intruder, status in ((UserFactory(), 404), (advocate, 403)):
         client = _signed_in(intruder)
         end = client.post(reverse("intake:authority_end", args=[authority.pk]))
         change = client.post(
             reverse("intake:authority_change", args=[authority.pk]),
             {"scopes": ["may_view_documents"]},
         )
-        assert (end.status_code, change.status_code) in ((404, 404), (403, 403))
+        assert (end.status_code, change.status_code) == (status, status)
+        assert _refusals(intruder, "intake.authority") == 2
     authority.refresh_from_db()
     assert authority.revoked_at is None and authority.may_message
 
@@ -375,16 +377,43 @@ def test_a_verified_advocate_files_for_a_new_patient_who_is_invited_to_take_over
     assert claim.authority_status == AuthorityStatus.TO_VERIFY
     assert Authority.objects.in_force().get(claim=claim).advocate == advocate
 
-    authorities.patient_takeover_send(claim_id=claim.pk, new_account=True)
+    authorities.patient_takeover_send(claim_id=claim.pk)
     (email,) = mail.outbox
     assert email.to == ["sam@example.org"]
-    assert "/accounts/password/reset/key/" in email.body
-    # Once they have taken over their account, the patient sees the authority.
-    patient.set_password(PASSWORD)
-    patient.save()
-    EmailAddress.objects.filter(user=patient).update(verified=True)
-    page = _signed_in(patient).get(reverse("intake:authorities"))
+    assert "Hello Sam" in email.body
+    # The patient follows the link, chooses a password and is then signed in to their account,
+    # where they see the advocate's authority.
+    link = re.search(r"https?://\S+(/accounts/password/reset/key/\S+/)", email.body).group(1)
+    patient_client = Client()
+    form_page = patient_client.get(link, follow=True)
+    patient_client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link,
+        {"password1": "A-new-pass-2026!", "password2": "A-new-pass-2026!"},
+    )
+    signed_in = Client()
+    signed_in.post(
+        reverse("account_login"), {"login": "sam@example.org", "password": "A-new-pass-2026!"}
+    )
+    page = signed_in.get(reverse("intake:authorities"))
+    assert page.status_code == 200
     assert advocate.get_full_name() in page.content.decode()
+
+
+def test_filing_on_behalf_never_puts_a_claim_in_an_existing_account():
+    advocate = _verified_advocate()
+    existing = UserFactory(email="known@example.org")
+    staff = AdjusterFactory(email="staff@example.org")
+    client = _signed_in(advocate)
+    answers = []
+    for email in (existing.email, staff.email, "KNOWN@example.org"):
+        response = client.post(
+            reverse("intake:claim_start_on_behalf"),
+            {"full_name": "Someone", "email": email, "holds_signed_form": "on"},
+        )
+        assert response.status_code == 400
+        answers.append(re.search(r"You cannot start a claim[^<]*", response.content.decode())[0])
+    assert len(set(answers)) == 1  # the same words whoever holds the address
+    assert not Claim.objects.exists() and not Authority.objects.exists()
 
 
 def test_a_claim_filed_on_behalf_needs_the_authority_form_before_it_is_sent():
@@ -490,3 +519,88 @@ def test_the_patients_case_page_names_who_acts_for_them_and_invites_from_that_cl
 
     invite = client.get(reverse("intake:authorities"), {"claim": str(claim.pk)}).content.decode()
     assert re.search(rf'value="{claim.pk}"[^>]*checked', invite)
+
+
+@pytest.mark.parametrize("authority", ["none", "expired", "revoked"])
+def test_without_an_authority_in_force_every_document_and_message_door_answers_404(
+    claim, authority
+):
+    advocate = AdvocateFactory()
+    if authority == "expired":
+        authority_for(claim, advocate=advocate, expires_on=timezone.localdate() - ONE_DAY)
+    elif authority == "revoked":
+        authority_for(claim, advocate=advocate, revoked_at=timezone.now())
+    document = stored(claim, samples.pdf())
+    client = _signed_in(advocate)
+
+    assert client.get(reverse("documents:download", args=[document.pk])).status_code == 404
+    assert client.get(reverse("documents:status", args=[claim.pk])).status_code == 404
+    assert upload(client, claim, [("scan.pdf", samples.pdf())]).status_code == 404
+    message = client.post(reverse("intake:claim_message", args=[claim.pk]), {"body": "Hi"})
+    assert message.status_code == 404
+    assert claim.documents.count() == 1 and not claim.messages.exists()
+    assert _refusals(advocate) + _refusals(advocate, "documents.document") == 4
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def test_an_advocates_download_is_audited(claim, django_capture_on_commit_callbacks):
+    advocate = authority_for(claim)
+    document = stored(claim, samples.pdf())
+    with django_capture_on_commit_callbacks(execute=True):
+        document_services.document_scan_run(document_id=document.pk)
+    _signed_in(advocate).get(reverse("documents:download", args=[document.pk]))
+    assert AuditEvent.objects.filter(
+        action=AuditAction.VIEW, actor=advocate, object_id=str(document.pk)
+    ).exists()
+
+
+def test_a_tampered_invitation_for_another_patients_claim_is_refused(claim):
+    me = UserFactory()
+    response = _signed_in(me).post(
+        reverse("intake:authorities"),
+        {"email": "solicitor@example.org", "claim": str(claim.pk), "scopes": ["may_message"]},
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Authority.objects.exists()
+
+
+def test_an_invitation_lapses_after_fourteen_days_and_cannot_be_accepted_twice(claim):
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=LONDON), tick=False):
+        authority = authorities.authority_invite(
+            patient=claim.claimant,
+            email="solicitor@example.org",
+            claim=None,
+            scopes={"receives_updates": True},
+            expires_on=None,
+        )
+        token = invitation_token(authority)
+    advocate = AdvocateFactory(email="solicitor@example.org")
+    path = reverse("intake:authority_accept", args=[token])
+    with time_machine.travel(datetime.datetime(2026, 12, 15, 10, 0, tzinfo=LONDON), tick=False):
+        page = _signed_in(advocate).get(path)
+        assert page.status_code == 404
+    with time_machine.travel(datetime.datetime(2026, 12, 14, 10, 0, tzinfo=LONDON), tick=False):
+        assert _signed_in(advocate).post(path).status_code == 302
+        other = AdvocateFactory()
+        # A second advocate holding the forwarded link sees nothing and accepts nothing.
+        second = _signed_in(other)
+        assert second.get(path).status_code == 404
+        assert second.post(path).status_code == 404
+    authority.refresh_from_db()
+    assert authority.advocate == advocate
+
+
+def test_after_revocation_the_notification_centre_shows_nothing_of_the_claim(claim, adjuster):
+    advocate = authority_for(claim)
+    _acknowledge(claim, adjuster)
+    client = _signed_in(advocate)
+    assert claim.reference in client.get(reverse("notifications:centre")).content.decode()
+    authorities.authority_end(
+        authority=Authority.objects.get(advocate=advocate), patient=claim.claimant
+    )
+    centre = client.get(reverse("notifications:centre")).content.decode()
+    assert claim.reference not in centre
+    assert "A patient has ended your authority" in centre
