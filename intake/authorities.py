@@ -2,7 +2,9 @@
 changes the scope or ends it; a verified advocate files a claim for a patient and the insurer
 checks the signed authority form. Every change is audited and tells the people concerned.
 
-Who may do each of these is decided in portal.access; this module holds the writes.
+Who may do each of these is decided in portal.access; this module holds the writes. It is
+intake's second services module, kept apart from intake/services.py (the claim's own answers and
+lifecycle) so that each concern has one obvious home.
 """
 
 import datetime
