@@ -80,7 +80,11 @@ def _worked_claim(status: str) -> Claim:
 
 def _actor(kind: str, claim: Claim):
     if kind == access.ADVOCATE:
-        return authority_for(claim)
+        advocate = authority_for(claim)
+        if claim.is_draft:  # an advocate only ever moves a draft they are filing
+            claim.filed_by = advocate
+            claim.save(update_fields=["filed_by"])
+        return advocate
     return {
         access.CLAIMANT: claim.claimant,
         access.INSURER: claim.assigned_adjuster,
