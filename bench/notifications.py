@@ -2,9 +2,9 @@
 10,000 no-op tasks through the same broker and the same worker, in the same run.
 
 The emails go the way a backlog goes in production: the sweeper queues the pending rows in tasks of
-NOTIFICATION_DISPATCH_BATCH, each sending over one mail-server connection and locking and marking
-each row on its own. The same 10,000 as one task per email (what a single event with one recipient
-costs) is reported beside it.
+NOTIFICATION_DISPATCH_BATCH, each sending over one mail-server connection, locking, re-checking and
+marking its rows a chunk at a time (notifications.services.DISPATCH_CHUNK). The same 10,000 as one
+task per email (what a single event with one recipient costs) is reported beside it.
 
 Runs inside a configured Django (PostgreSQL, migrated) with a reachable broker. It starts its own
 worker (one process, solo pool, the notify queue) with the in-memory email backend, so the figure

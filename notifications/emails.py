@@ -4,6 +4,7 @@ An email names the event in general words, the claim's reference and a link to s
 claim's description, harm, injuries, amounts or documents. The templates receive nothing else.
 """
 
+import functools
 import hashlib
 import smtplib
 from urllib.parse import urlencode, urlsplit
@@ -11,10 +12,23 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from notifications.models import Notification
 from portal.models import Role, User
+
+#: What an email reads of its row, the only columns delivery loads: the claim's reference and
+#: nothing else of the claim, and the recipient's address, name and role (for the link).
+NOTIFICATION_EMAIL_FIELDS = (
+    "title",
+    "idempotency_key",
+    "claim",
+    "claim__reference",
+    "recipient",
+    "recipient__email",
+    "recipient__full_name",
+    "recipient__role",
+)
 
 
 def case_path(*, user: User, claim_id) -> str:
@@ -23,12 +37,24 @@ def case_path(*, user: User, claim_id) -> str:
         return reverse("triage:claim_work", args=[claim_id])
     if user.role in (Role.PATIENT, Role.ADVOCATE):
         return reverse("intake:claim_detail", args=[claim_id])
-    return reverse("notifications:centre")
+    return page_path("notifications:centre")
+
+
+def page_path(viewname: str) -> str:
+    """The path of a page that takes no arguments. Remembered for the URL configuration and
+    script prefix in force: every email of a batch names the same few pages, and reversing one
+    costs about as much as rendering a template."""
+    return _page_path(viewname, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=64)
+def _page_path(viewname: str, _root_urlconf: str, urlconf: str | None, _prefix: str) -> str:
+    return reverse(viewname, urlconf=urlconf)
 
 
 def sign_in_url(*, next_path: str) -> str:
     query = urlencode({"next": next_path})
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('account_login')}?{query}"
+    return f"{settings.SITE_URL.rstrip('/')}{page_path('account_login')}?{query}"
 
 
 def _message_id(key: str) -> str:
@@ -43,13 +69,13 @@ def notification_email(notification: Notification) -> EmailMultiAlternatives:
     if notification.claim_id:
         next_path = case_path(user=recipient, claim_id=notification.claim_id)
     else:
-        next_path = reverse("notifications:centre")
+        next_path = page_path("notifications:centre")
     context = {
         "name": recipient.get_short_name(),
         "title": notification.title,
         "reference": notification.claim.reference if notification.claim_id else "",
         "sign_in_url": sign_in_url(next_path=next_path),
-        "preferences_url": sign_in_url(next_path=reverse("notifications:preferences")),
+        "preferences_url": sign_in_url(next_path=page_path("notifications:preferences")),
     }
     return _build(
         template="notifications/email/event",
@@ -67,8 +93,8 @@ def digest_email(*, user: User, notifications: list[Notification], key: str):
             {"title": n.title, "reference": n.claim.reference if n.claim_id else ""}
             for n in notifications
         ],
-        "sign_in_url": sign_in_url(next_path=reverse("notifications:centre")),
-        "preferences_url": sign_in_url(next_path=reverse("notifications:preferences")),
+        "sign_in_url": sign_in_url(next_path=page_path("notifications:centre")),
+        "preferences_url": sign_in_url(next_path=page_path("notifications:preferences")),
     }
     return _build(template="notifications/email/digest", context=context, to=user.email, key=key)
 

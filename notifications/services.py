@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -279,70 +279,78 @@ def retry_countdown(attempts: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
 
 
-def notification_dispatch(*, notification_id: int, connection=None) -> DispatchResult:
+#: Rows locked, sent and marked in one transaction. Small enough that a worker lost mid-way sends
+#: few emails twice (the marks of its open transaction are rolled back), large enough that the
+#: locking and marking cost little per email.
+DISPATCH_CHUNK = 25
+
+
+def notification_dispatch(*, notification_id: int) -> DispatchResult:
     """Send one pending email and mark it sent. Idempotent: the row is locked and re-checked, so a
     repeated or redelivered task sends nothing more. A refused address fails it at once; other
-    failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails.
-    `connection`: an open email connection to reuse (a batch)."""
-    notification = (
-        Notification.objects.select_related("recipient", "claim")
-        .filter(pk=notification_id, channel=Channel.EMAIL)
-        .first()
-    )
-    if notification is None:
-        return DispatchResult(Outcome.SKIPPED)
-    return _dispatch_loaded(notification, connection=connection)
-
-
-def _dispatch_loaded(notification: Notification, *, connection=None) -> DispatchResult:
-    """Lock the row, re-check it is still pending, send, mark: the row's state under the lock
-    decides, not what was read before it."""
-    with transaction.atomic():
-        current = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification.pk)
-            .values_list("state", "attempts")
-            .first()
-        )
-        if current is None or current[0] != State.PENDING:
-            return DispatchResult(Outcome.SKIPPED)
-        notification.state, notification.attempts = current
-        notification.attempts += 1
-        try:
-            message = emails.notification_email(notification)
-            message.connection = connection
-            message.send()
-        except Exception as error:  # the backend's errors vary (SMTP, sockets, a provider's API)
-            return _dispatch_failed(notification, error)
-        Notification.objects.filter(pk=notification.pk).update(
-            state=State.SENT, sent_at=timezone.now(), attempts=notification.attempts, last_error=""
-        )
-        return DispatchResult(Outcome.SENT)
+    failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails."""
+    return notifications_dispatch_batch(notification_ids=[notification_id])[notification_id]
 
 
 def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, DispatchResult]:
-    """Send several pending emails over one connection to the mail server, each row locked and
-    marked on its own (one failing does not hold back the others). Returns each row's result."""
-    loaded = Notification.objects.select_related("recipient", "claim").filter(
-        pk__in=notification_ids, channel=Channel.EMAIL
-    )
-    rows = {notification.pk: notification for notification in loaded}
+    """Send pending emails over one connection to the mail server. Rows are locked, re-checked
+    and marked DISPATCH_CHUNK at a time; one failing is marked on its own and does not hold back
+    the others. Returns each id's result (a repeated id: SKIPPED, its row already handled)."""
     results: dict[int, DispatchResult] = {}
+    unique = list(dict.fromkeys(notification_ids))
     connection = get_connection()
     try:
-        for notification_id in notification_ids:
-            if notification_id not in rows:
-                results[notification_id] = DispatchResult(Outcome.SKIPPED)
-                continue
-            connection.open()  # kept open across the batch; reopened after a failure
-            result = _dispatch_loaded(rows[notification_id], connection=connection)
-            results[notification_id] = result
-            if result.outcome in (Outcome.RETRY, Outcome.FAILED):
-                with contextlib.suppress(Exception):
-                    connection.close()  # the server may have dropped it; the next one reopens
+        for start in range(0, len(unique), DISPATCH_CHUNK):
+            chunk = unique[start : start + DISPATCH_CHUNK]
+            results |= _dispatch_chunk(chunk, connection=connection)
     finally:
         with contextlib.suppress(Exception):
             connection.close()
+    skipped = DispatchResult(Outcome.SKIPPED)
+    seen: set[int] = set()
+    answer: dict[int, DispatchResult] = {}
+    for notification_id in notification_ids:
+        # Like a second task for the same row, the repeat finds nothing left to do.
+        answer[notification_id] = (
+            skipped if notification_id in seen else results.get(notification_id, skipped)
+        )
+        seen.add(notification_id)
+    return answer
+
+
+def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
+    """Lock the chunk's rows that are still pending, send each, mark the sent ones with one
+    UPDATE, all in one transaction: the rows' state under the lock decides, so a row another
+    worker is sending waits for it and is then skipped as sent. Rows are locked in id order, so
+    two workers given overlapping chunks cannot deadlock."""
+    results: dict[int, DispatchResult] = {}
+    with transaction.atomic():
+        rows = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "claim")
+            .only(*emails.NOTIFICATION_EMAIL_FIELDS, "state", "attempts")
+            .filter(pk__in=ids, channel=Channel.EMAIL, state=State.PENDING)
+            .order_by("pk")
+        )
+        sent: list[int] = []
+        for notification in rows:
+            notification.attempts += 1
+            try:
+                connection.open()  # kept open across the batch; reopened after a failure
+                message = emails.notification_email(notification)
+                message.connection = connection
+                message.send()
+            except Exception as error:  # backends' errors vary (SMTP, sockets, a provider's API)
+                results[notification.pk] = _dispatch_failed(notification, error)
+                with contextlib.suppress(Exception):
+                    connection.close()  # the server may have dropped it; the next one reopens
+                continue
+            sent.append(notification.pk)
+            results[notification.pk] = DispatchResult(Outcome.SENT)
+        if sent:
+            Notification.objects.filter(pk__in=sent).update(
+                state=State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            )
     return results
 
 
@@ -382,8 +390,16 @@ def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
         if not notifications_publish(notification_ids=batch):
             break
         queued += batch
-    # Not queued again before another grace period has passed.
-    Notification.objects.filter(pk__in=queued, state=State.PENDING).update(next_attempt_at=now)
+    # Not queued again before another grace period has passed. Rows a worker holds locked are
+    # being sent: left alone, so the sweep never waits for a worker (nor a worker on the sweep
+    # for longer than this one statement).
+    with transaction.atomic():
+        waiting = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=queued, state=State.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=list(waiting)).update(next_attempt_at=now)
     return len(queued)
 
 

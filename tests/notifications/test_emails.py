@@ -85,6 +85,8 @@ class Handler:
         self.refuse = refuse
         #: Refuse this one address only (550), accept the others.
         self.refuse_only: str | None = None
+        #: Answer this one address "try again later" (451), accept the others.
+        self.busy_only: str | None = None
         self.messages: list[email.message.EmailMessage] = []
         self.attempts = 0
         self.lock = threading.Lock()
@@ -96,6 +98,8 @@ class Handler:
             return self.refuse
         if address == self.refuse_only:
             return "550 5.1.1 No such mailbox"
+        if address == self.busy_only:
+            return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -246,3 +250,39 @@ def test_a_batch_shares_one_connection_and_a_refused_address_fails_alone(world, 
     assert set(states.values()) == {State.SENT}
     assert sorted(m["To"] for m in smtp.messages) == sorted(states)  # each once, despite the repeat
     assert results[ids[0]].outcome == Outcome.SKIPPED  # the repeat of a failed row
+
+
+def test_a_busy_answer_in_a_batch_retries_that_email_alone_later(world, settings, smtp):
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
+    with transaction.atomic():
+        services.notification_create_for_event(
+            kind="message_received", claim=world.claim, event_key="busy:1"
+        )
+        services.notification_create_for_event(
+            kind="claim_overdue", claim=world.claim, event_key="busy:2"
+        )
+    ids = list(
+        Notification.objects.filter(channel=Channel.EMAIL)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    busy = Notification.objects.get(pk=ids[0])
+    smtp.busy_only = busy.recipient.email
+
+    results = services.notifications_dispatch_batch(notification_ids=ids)
+
+    assert results[busy.pk].outcome == Outcome.RETRY
+    assert results[busy.pk].retry_in == settings.NOTIFICATION_RETRY_BASE_SECONDS
+    assert {results[pk].outcome for pk in ids[1:]} == {Outcome.SENT}
+    busy.refresh_from_db()
+    assert (busy.state, busy.attempts) == (State.PENDING, 1)
+    assert "451" in busy.last_error
+    assert busy.next_attempt_at > busy.created_at  # the sweeper leaves it to the retry
+    assert busy.recipient.email not in [m["To"] for m in smtp.messages]
+    assert len(smtp.messages) == len(ids) - 1
+
+    smtp.busy_only = None  # the retry, once the server has room
+    assert services.notification_dispatch(notification_id=busy.pk).outcome == Outcome.SENT
+    busy.refresh_from_db()
+    assert (busy.state, busy.attempts, busy.last_error) == (State.SENT, 2, "")
+    assert [m["To"] for m in smtp.messages].count(busy.recipient.email) == 1

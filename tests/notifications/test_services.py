@@ -2,10 +2,13 @@
 once per row; the sweeper, the digest, read marks."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.core.mail.backends import locmem
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,9 +26,11 @@ from notifications.services import Outcome
 from portal.models import AuditAction, AuditEvent
 from tests.factories import AdjusterFactory, TriageLeadFactory, UserFactory
 from tests.notifications.conftest import SECRETS, make_world
+from tests.queries import queries_during
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
+LOCK_TIMEOUT = 30
 
 
 def _rows(**filters) -> list[tuple]:
@@ -299,6 +304,150 @@ def test_the_retry_countdown_grows_and_is_capped(settings):
     settings.NOTIFICATION_RETRY_MAX_SECONDS = 100
 
     assert [services.retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 100, 100]
+
+
+def _pending_emails(worlds, *, per_world: int = 1) -> list[int]:
+    """Pending email rows to the patients and adjusters of `worlds` (not yet queued)."""
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            channel=Channel.EMAIL,
+            kind="message_received",
+            title="You have a new message",
+            claim=world.claim,
+            state=State.PENDING,
+            idempotency_key=f"delivery:{world.claim.pk}:{recipient.pk}:{n}",
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for world in worlds
+        for recipient in (world.patient, world.adjuster)
+        for n in range(per_world)
+    )
+    return [row.pk for row in rows]
+
+
+def test_a_batch_sends_each_email_once_with_the_same_few_queries_whatever_its_size(db):
+    worlds = [make_world(S.UNDER_REVIEW) for _ in range(6)]
+    small, large = _pending_emails(worlds[:1]), _pending_emails(worlds[1:], per_world=2)
+    assert len(large) <= services.DISPATCH_CHUNK
+
+    def dispatch(ids):
+        return lambda: services.notifications_dispatch_batch(notification_ids=ids)
+
+    queries_small, queries_large = queries_during(dispatch(small)), queries_during(dispatch(large))
+
+    assert queries_large == queries_small  # no query per email
+    rows = Notification.objects.filter(pk__in=small + large)
+    assert set(rows.values_list("state", "attempts")) == {(State.SENT, 1)}
+    assert not rows.filter(sent_at=None).exists()
+    references = dict(rows.values_list("recipient__email", "claim__reference"))
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        rows.values_list("recipient__email", flat=True)
+    )
+    for message in mail.outbox:  # each names its own claim
+        assert references[message.to[0]] in message.subject
+    [to_adjuster] = [m for m in mail.outbox if m.to == [worlds[0].adjuster.email]]
+    assert f"next=%2Fwork%2Fclaims%2F{worlds[0].claim.pk}%2F" in to_adjuster.body
+    [to_patient] = [m for m in mail.outbox if m.to == [worlds[0].patient.email]]
+    assert f"next=%2Fclaims%2F{worlds[0].claim.pk}%2F" in to_patient.body
+
+
+class _LostAfter(locmem.EmailBackend):
+    """Takes `survivors` messages, then the worker is lost (a BaseException, as when killed)."""
+
+    survivors = 0
+
+    def send_messages(self, messages):
+        if len(mail.outbox) >= self.survivors:
+            raise SystemExit("worker lost")
+        return super().send_messages(messages)
+
+
+def test_emails_a_lost_worker_had_not_marked_stay_pending_and_go_out_on_redelivery(
+    db, settings, monkeypatch
+):
+    ids = _pending_emails([make_world(S.UNDER_REVIEW) for _ in range(3)])  # six rows
+    monkeypatch.setattr(services, "DISPATCH_CHUNK", 2)
+    monkeypatch.setattr(_LostAfter, "survivors", 3)  # lost sending the fourth, in the 2nd chunk
+    settings.EMAIL_BACKEND = f"{__name__}._LostAfter"
+
+    with pytest.raises(SystemExit):
+        services.notifications_dispatch_batch(notification_ids=ids)
+
+    states = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "state"))
+    # The first chunk was marked; the second's mark was rolled back with its transaction.
+    assert [states[pk] for pk in ids] == [State.SENT] * 2 + [State.PENDING] * 4
+    assert Notification.objects.filter(pk__in=ids[2:], attempts=0).count() == 4
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    services.notifications_dispatch_batch(notification_ids=ids)  # the task, redelivered
+
+    rows = Notification.objects.filter(pk__in=ids)
+    assert set(rows.values_list("state", "attempts")) == {(State.SENT, 1)}
+    # Only the email sent before its row could be marked went twice.
+    assert len(mail.outbox) == len(ids) + 1
+
+
+def _in_thread(work):
+    """Run `work` in a thread with its own database connection (a second worker)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except Exception as error:  # reported to the test thread
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _sessions_waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+def test_an_email_another_worker_is_sending_waits_for_it_and_is_not_sent_again():
+    world = make_world(S.UNDER_REVIEW)
+    first, second = _pending_emails([world])
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():  # has locked `first` and is sending it
+        with transaction.atomic():
+            Notification.objects.select_for_update().get(pk=first)
+            locked.set()
+            release.wait(LOCK_TIMEOUT)
+            Notification.objects.filter(pk=first).update(state=State.SENT, attempts=1)
+
+    other, _ = _in_thread(other_worker)
+    assert locked.wait(LOCK_TIMEOUT)
+    this, dispatched = _in_thread(
+        lambda: services.notifications_dispatch_batch(notification_ids=[first, second])
+    )
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while _sessions_waiting_on_a_lock() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _sessions_waiting_on_a_lock() == 1
+    release.set()
+    other.join(LOCK_TIMEOUT)
+    this.join(LOCK_TIMEOUT)
+
+    results = dispatched["result"]
+    assert (results[first].outcome, results[second].outcome) == (Outcome.SKIPPED, Outcome.SENT)
+    [message] = mail.outbox
+    assert message.to == [Notification.objects.get(pk=second).recipient.email]
+    assert Notification.objects.get(pk=first).attempts == 1
 
 
 # --- The daily digest ---------------------------------------------------------------------------
