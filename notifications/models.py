@@ -23,6 +23,9 @@ class State(models.TextChoices):
     FAILED = "failed", _("Failed")
     #: In-app notification the recipient has read.
     READ = "read", _("Read")
+    #: Email not sent: by the time it was due, its recipient could no longer see the claim (an
+    #: advocate whose authority ended).
+    WITHDRAWN = "withdrawn", _("Withdrawn: the recipient may no longer see the claim")
 
 
 class Notification(models.Model):

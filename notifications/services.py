@@ -37,7 +37,7 @@ from notifications.events import (
 )
 from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
 from portal import access
-from portal.models import AuditAction, User
+from portal.models import AuditAction, Role, User
 from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
 
@@ -333,7 +333,12 @@ def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
             .order_by("pk")
         )
         sent: list[int] = []
+        withdrawn: list[int] = []
         for notification in rows:
+            if not _recipient_still_concerned(notification):
+                withdrawn.append(notification.pk)
+                results[notification.pk] = DispatchResult(Outcome.SKIPPED)
+                continue
             notification.attempts += 1
             try:
                 connection.open()  # kept open across the batch; reopened after a failure
@@ -351,7 +356,20 @@ def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
             Notification.objects.filter(pk__in=sent).update(
                 state=State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
             )
+        if withdrawn:
+            Notification.objects.filter(pk__in=withdrawn).update(state=State.WITHDRAWN)
     return results
+
+
+def _recipient_still_concerned(notification: Notification) -> bool:
+    """An advocate's authority can end between the change and the email (a broker that was down,
+    a retry): their email about the claim then stays unsent. Other people's access to a claim
+    does not end that way, so only advocates pay for the check."""
+    if notification.claim_id is None or notification.recipient.role != Role.ADVOCATE:
+        return True
+    return (
+        access.claims_visible_to(notification.recipient).filter(pk=notification.claim_id).exists()
+    )
 
 
 def _dispatch_failed(notification: Notification, error: Exception) -> DispatchResult:

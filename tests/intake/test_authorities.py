@@ -604,3 +604,23 @@ def test_after_revocation_the_notification_centre_shows_nothing_of_the_claim(cla
     centre = client.get(reverse("notifications:centre")).content.decode()
     assert claim.reference not in centre
     assert "A patient has ended your authority" in centre
+
+
+def test_an_email_still_waiting_when_the_authority_ends_is_never_sent(claim, adjuster, settings):
+    from notifications.models import State
+    from notifications.services import notification_dispatch
+
+    settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False  # the broker was down: the email waits
+    advocate = authority_for(claim)
+    _acknowledge(claim, adjuster)
+    waiting = Notification.objects.get(recipient=advocate, channel=Channel.EMAIL)
+    authorities.authority_end(
+        authority=Authority.objects.get(advocate=advocate), patient=claim.claimant
+    )
+    mail.outbox.clear()
+
+    notification_dispatch(notification_id=waiting.pk)
+
+    waiting.refresh_from_db()
+    assert waiting.state == State.WITHDRAWN
+    assert not [m for m in mail.outbox if advocate.email in m.to]
