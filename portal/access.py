@@ -78,11 +78,13 @@ def authorised_claims(user: User, *, scope: str | None = None) -> QuerySet[Claim
 
 
 def advocate_may(user: User, claim: Claim, scope: str) -> bool:
-    """Whether `user` is an advocate whose authority over `claim` includes `scope`."""
+    """Whether `user` is an advocate whose authority over `claim` includes `scope` (a patient's
+    draft is never theirs, only one they are filing)."""
     return (
         user.is_authenticated
         and user.is_active
         and user.role == Role.ADVOCATE
+        and (not claim.is_draft or claim.filed_by_id == user.pk)
         and authorised_claims(user, scope=scope).filter(pk=claim.pk).exists()
     )
 
@@ -239,7 +241,7 @@ def claim_may_message(user: User, claim: Claim) -> bool:
 def claim_may_read_answers(user: User, claim: Claim) -> bool:
     """The patient's own answers (what happened, the harm, losses): everyone on the claim except
     an advocate whose authority shows only its status."""
-    if claim_actor_kind(user, claim) != ADVOCATE:
+    if user.role != Role.ADVOCATE:  # the caller has checked they may see the claim
         return True
     filing_it = claim.is_draft and claim.filed_by_id == user.pk  # they are writing the answers
     return filing_it or advocate_may(user, claim, "may_view_documents")
@@ -247,7 +249,7 @@ def claim_may_read_answers(user: User, claim: Claim) -> bool:
 
 def claim_may_read_thread(user: User, claim: Claim) -> bool:
     """The messages: everyone on the claim except an advocate not allowed to message."""
-    if claim_actor_kind(user, claim) != ADVOCATE:
+    if user.role != Role.ADVOCATE:  # the caller has checked they may see the claim
         return True
     return advocate_may(user, claim, "may_message")
 
@@ -310,7 +312,7 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
 
 def documents_may_view(user: User, claim: Claim) -> bool:
     """Whether the case page lists the claim's documents for `user` (who may see the claim)."""
-    if claim_actor_kind(user, claim) != ADVOCATE:
+    if user.role != Role.ADVOCATE:  # the caller has checked they may see the claim
         return True
     return advocate_may(user, claim, "may_view_documents")
 
