@@ -79,3 +79,7 @@ def test_an_advocate_follows_a_claim_until_the_patient_revokes_their_authority(
     advocate_page.goto(f"{live_server.url}/")
     expect(advocate_page.get_by_role("heading", name="Authorities that have ended")).to_be_visible()
     expect(advocate_page.get_by_role("row", name=re.compile(reference))).to_have_count(0)
+    advocate_page.get_by_role("link", name=re.compile("Notifications")).first.click()
+    ended = advocate_page.get_by_role("heading", name=re.compile("A patient has ended your"))
+    expect(ended).to_be_visible()
+    assert_accessible(advocate_page)
