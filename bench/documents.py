@@ -365,6 +365,10 @@ def measure() -> list[dict]:
         wait_for_port(clamd_port, clamd, "clamd")
         claim_id = _claim()
         env = environment(clamd_port=clamd_port)
+        # gunicorn serves pages with DEBUG off, which needs the static files' manifest (as
+        # make run does; staticfiles/ is ignored by git).
+        collect = [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"]
+        subprocess.run(collect, cwd=REPO, env=env, check=True)  # noqa: S603 - fixed arguments
         web = start(
             "web",
             [str(REPO / ".venv" / "bin" / "gunicorn"), "portal.wsgi",
