@@ -11,6 +11,7 @@ from django.utils import timezone
 from intake.models import Claim, ClaimStatus
 from intake.services import claim_submit
 from tests.factories import UserFactory, complete_draft
+from tests.threads import in_thread, sessions_waiting_on_a_lock
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -24,34 +25,6 @@ TIMEOUT = 30
 def _reference_numbers(count: int) -> list[str]:
     year = timezone.localdate().year
     return [f"CLM-{year}-{number:06d}" for number in range(1, count + 1)]
-
-
-def _in_thread(work):
-    """Run `work` in a thread with its own database connection, closed when it ends."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # reported to the test thread
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
-def _waiting_on_a_lock() -> int:
-    """How many other sessions of this database are blocked waiting for a lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
 
 
 def _until(condition, *, timeout: float = TIMEOUT) -> bool:
@@ -74,7 +47,7 @@ def test_simultaneous_submissions_get_consecutive_references_without_gaps():
 
         return work
 
-    running = [_in_thread(submit(draft)) for draft in drafts]
+    running = [in_thread(submit(draft)) for draft in drafts]
     for thread, _ in running:
         thread.join(TIMEOUT)
 
@@ -114,11 +87,11 @@ def test_a_submission_waiting_for_a_number_gets_the_one_a_rolled_back_submission
             release.wait(TIMEOUT)
             raise RuntimeError("the request failed after submitting")
 
-    failing, failed = _in_thread(submit_then_fail)
+    failing, failed = in_thread(submit_then_fail)
     assert holding.wait(TIMEOUT), "the first submission never took its number"
-    waiting, waited = _in_thread(lambda: claim_submit(claim=second, user=second.claimant))
+    waiting, waited = in_thread(lambda: claim_submit(claim=second, user=second.claimant))
     # Let the first roll back only once the second is queued behind its lock.
-    queued = _until(lambda: _waiting_on_a_lock() >= 1)
+    queued = _until(lambda: sessions_waiting_on_a_lock() >= 1)
     release.set()
     failing.join(TIMEOUT)
     waiting.join(TIMEOUT)

@@ -27,6 +27,7 @@ from portal.models import AuditAction, AuditEvent
 from tests.factories import AdjusterFactory, TriageLeadFactory, UserFactory
 from tests.notifications.conftest import SECRETS, make_world
 from tests.queries import queries_during
+from tests.threads import in_thread, sessions_waiting_on_a_lock
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
@@ -390,32 +391,6 @@ def test_emails_a_lost_worker_had_not_marked_stay_pending_and_go_out_on_redelive
     assert len(mail.outbox) == len(ids) + 1
 
 
-def _in_thread(work):
-    """Run `work` in a thread with its own database connection (a second worker)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # reported to the test thread
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
-def _sessions_waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_an_email_another_worker_is_sending_waits_for_it_and_is_not_sent_again():
@@ -430,15 +405,15 @@ def test_an_email_another_worker_is_sending_waits_for_it_and_is_not_sent_again()
             release.wait(LOCK_TIMEOUT)
             Notification.objects.filter(pk=first).update(state=State.SENT, attempts=1)
 
-    other, _ = _in_thread(other_worker)
+    other, _ = in_thread(other_worker)
     assert locked.wait(LOCK_TIMEOUT)
-    this, dispatched = _in_thread(
+    this, dispatched = in_thread(
         lambda: services.notifications_dispatch_batch(notification_ids=[first, second])
     )
     deadline = time.monotonic() + LOCK_TIMEOUT
-    while _sessions_waiting_on_a_lock() == 0 and time.monotonic() < deadline:
+    while sessions_waiting_on_a_lock() == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert _sessions_waiting_on_a_lock() == 1
+    assert sessions_waiting_on_a_lock() == 1
     release.set()
     other.join(LOCK_TIMEOUT)
     this.join(LOCK_TIMEOUT)

@@ -17,6 +17,7 @@ from tests.factories import (
     CoverageFactory,
     RoutingRuleFactory,
 )
+from tests.threads import in_thread
 from triage.models import RoutingDecision
 from triage.services import claim_route
 
@@ -29,23 +30,6 @@ CLAIMS = 12
 ADJUSTERS = 3
 CAPACITY = 2
 TIMEOUT = 30
-
-
-def _in_thread(work):
-    """Run `work` in a thread with its own database connection, closed when it ends."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # reported to the test thread
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def test_simultaneous_routing_never_passes_an_adjusters_capacity():
@@ -75,7 +59,7 @@ def test_simultaneous_routing_never_passes_an_adjusters_capacity():
 
         return work
 
-    running = [_in_thread(route(claim)) for claim in claims]
+    running = [in_thread(route(claim)) for claim in claims]
     for thread, _ in running:
         thread.join(TIMEOUT)
 
