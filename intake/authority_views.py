@@ -19,6 +19,7 @@ from intake.authority_forms import (
     OnBehalfStartForm,
 )
 from intake.invitations import INVITATION_DAYS
+from intake.models import ClaimStatus
 from intake.patient_status import patient_status
 from intake.steps import STEPS
 from portal import access
@@ -47,7 +48,7 @@ def _patient_only(request: HttpRequest) -> None:
 def authority_list(request: HttpRequest) -> HttpResponse:
     """Who may act for the patient, with what scope and until when; and the invitation form."""
     _patient_only(request)
-    claims = selectors.claim_list_for_patient(user=request.user).exclude(status="draft")
+    claims = selectors.claim_list_for_patient(user=request.user).exclude(status=ClaimStatus.DRAFT)
     # Opened from a case page, the form starts on that claim.
     form = AuthorityInviteForm(
         request.POST or None, claims=claims, initial={"claim": request.GET.get("claim", "all")}

@@ -312,6 +312,13 @@ class AuthorityQuerySet(models.QuerySet):
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
         )
 
+    def covering(self, *, claim_id, claimant_id) -> "AuthorityQuerySet":
+        """Authorities over the claim itself or over all of its patient's claims. The ids may be
+        values or expressions (OuterRef), so one rule serves one claim and a list of them."""
+        return self.filter(
+            models.Q(claim_id=claim_id) | models.Q(claim__isnull=True, patient_id=claimant_id)
+        )
+
     def invitations_open(self, *, now=None) -> "AuthorityQuerySet":
         """Invitations sent, not yet accepted, withdrawn or lapsed."""
         return self.filter(

@@ -160,7 +160,7 @@ def advocates_acting_on(*, claim: Claim) -> QuerySet[Authority]:
     patient's case page. Precondition: the caller may see the claim."""
     return (
         Authority.objects.in_force()
-        .filter(Q(claim=claim) | Q(claim__isnull=True, patient_id=claim.claimant_id))
+        .covering(claim_id=claim.pk, claimant_id=claim.claimant_id)
         .select_related("advocate")
         .order_by("created_at")
     )

@@ -71,9 +71,7 @@ def authorised_claims(user: User, *, scope: str | None = None) -> QuerySet[Claim
     authorities = Authority.objects.in_force().filter(advocate_id=user.pk)
     if scope is not None:
         authorities = authorities.filter(**{scope: True})
-    covering = authorities.filter(
-        Q(claim_id=OuterRef("pk")) | Q(claim__isnull=True, patient_id=OuterRef("claimant_id"))
-    )
+    covering = authorities.covering(claim_id=OuterRef("pk"), claimant_id=OuterRef("claimant_id"))
     return Claim.objects.filter(Exists(covering))
 
 
@@ -94,7 +92,7 @@ def advocates_receiving_updates(claim: Claim) -> QuerySet[User]:
     authorities = (
         Authority.objects.in_force()
         .filter(receives_updates=True)
-        .filter(Q(claim_id=claim.pk) | Q(claim__isnull=True, patient_id=claim.claimant_id))
+        .covering(claim_id=claim.pk, claimant_id=claim.claimant_id)
     )
     return User.objects.filter(
         role=Role.ADVOCATE, is_active=True, pk__in=authorities.values("advocate_id")
@@ -238,20 +236,22 @@ def claim_may_message(user: User, claim: Claim) -> bool:
     )
 
 
+def _on_claim_within_scope(user: User, claim: Claim, scope: str) -> bool:
+    """For someone who may see `claim` (the caller has checked): everyone on it, except an
+    advocate whose authority lacks `scope`."""
+    return user.role != Role.ADVOCATE or advocate_may(user, claim, scope)
+
+
 def claim_may_read_answers(user: User, claim: Claim) -> bool:
     """The patient's own answers (what happened, the harm, losses): everyone on the claim except
-    an advocate whose authority shows only its status."""
-    if user.role != Role.ADVOCATE:  # the caller has checked they may see the claim
-        return True
-    filing_it = claim.is_draft and claim.filed_by_id == user.pk  # they are writing the answers
-    return filing_it or advocate_may(user, claim, "may_view_documents")
+    an advocate whose authority shows only its status, unless they are writing the draft."""
+    filing_it = claim.is_draft and claim.filed_by_id == user.pk
+    return filing_it or _on_claim_within_scope(user, claim, "may_view_documents")
 
 
 def claim_may_read_thread(user: User, claim: Claim) -> bool:
     """The messages: everyone on the claim except an advocate not allowed to message."""
-    if user.role != Role.ADVOCATE:  # the caller has checked they may see the claim
-        return True
-    return advocate_may(user, claim, "may_message")
+    return _on_claim_within_scope(user, claim, "may_message")
 
 
 def claim_may_verify_authority(user: User, claim: Claim) -> bool:
@@ -302,19 +302,15 @@ def claim_may_edit_draft(user: User, claim: Claim) -> bool:
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
     """Documents of the claims `user` may see (for an advocate: with documents in scope)."""
+    claims = claims_visible_to(user)
     if user.is_authenticated and user.role == Role.ADVOCATE:
-        with_documents = authorised_claims(user, scope="may_view_documents")
-        return Document.objects.filter(
-            claim__in=with_documents.filter(pk__in=claims_visible_to(user))
-        )
-    return Document.objects.filter(claim__in=claims_visible_to(user))
+        claims = claims.filter(pk__in=authorised_claims(user, scope="may_view_documents"))
+    return Document.objects.filter(claim__in=claims)
 
 
 def documents_may_view(user: User, claim: Claim) -> bool:
     """Whether the case page lists the claim's documents for `user` (who may see the claim)."""
-    if user.role != Role.ADVOCATE:  # the caller has checked they may see the claim
-        return True
-    return advocate_may(user, claim, "may_view_documents")
+    return _on_claim_within_scope(user, claim, "may_view_documents")
 
 
 def document_may_upload(user: User, claim: Claim) -> bool:
