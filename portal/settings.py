@@ -118,6 +118,23 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is shared by the web server, the worker and beat at once. WAL lets
+    # readers carry on beside one writer; IMMEDIATE takes the write lock when a transaction
+    # begins, so two transactions never both read and then fail to upgrade ("database is
+    # locked" without waiting); the busy timeout makes a writer wait its turn instead of failing.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#database-is-locked-errors
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20.0),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+# A task that meets a transient database error (a lock, a dropped connection, a serialization
+# failure or deadlock) runs again after a backoff, this many times (portal.celery.PortalTask).
+TASK_DATABASE_RETRIES = env.int("TASK_DATABASE_RETRIES", default=10)
+TASK_DATABASE_RETRY_MAX_SECONDS = env.int("TASK_DATABASE_RETRY_MAX_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits and used TOTP codes live here) ------------------------------
