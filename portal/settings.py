@@ -34,6 +34,9 @@ def _local_secret_key() -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
+# Even with DEBUG on (make run), no debug page is shown: errors rise to the portal's own 500 page
+# (portal.error_pages), and the traceback goes to the console.
+DEBUG_PROPAGATE_EXCEPTIONS = DEBUG
 # Behind TLS (production) set HTTPS=true: secure cookies, HSTS and the redirect follow from it,
 # and the settings a production deployment cannot do without become required.
 HTTPS = env.bool("HTTPS", default=False)
@@ -74,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it sees every error the others let through (see portal.error_pages).
+    "portal.error_pages.OwnErrorPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
