@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from intake.forms import PlainTextField
 from intake.models import AUTHORITY_SCOPES, Authority, Claim
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -74,7 +75,7 @@ class AuthorityInviteForm(AuthorityScopeForm):
 
 
 class OnBehalfStartForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = PlainTextField(
         label=_("The patient's full name"),
         max_length=150,
         error_messages={"required": _("Enter the patient's full name.")},
@@ -129,7 +130,7 @@ class AuthorityDecisionForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether the authority form is valid.")},
     )
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Why (required when you reject it)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,

@@ -4,10 +4,12 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Claim, HarmCategory, LossKind, Severity
+from intake.text import has_visible_text, normalise_text
 from portal.models import Provider
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -17,6 +19,25 @@ EARLIEST_DATE = datetime.date(1900, 1, 1)
 def _not_in_future(value: datetime.date | None, message: str) -> None:
     if value and value > timezone.localdate():
         raise forms.ValidationError(message)
+
+
+class PlainTextField(forms.CharField):
+    """Text kept as intake.text normalises it (newlines only in a text area), so an answer of
+    nothing visible is empty: a required one is refused with the page's own message."""
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            multiline = isinstance(self.widget, forms.Textarea)
+            value = normalise_text(str(value), multiline=multiline)
+            value = value if has_visible_text(value) else ""
+        return super().to_python(value)
+
+
+def plain_text_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A ModelForm's `formfield_callback`: free-text columns get a PlainTextField."""
+    if isinstance(db_field, models.CharField | models.TextField) and not db_field.choices:
+        kwargs.setdefault("form_class", PlainTextField)
+    return db_field.formfield(**kwargs)
 
 
 class RequiredAnswers:
@@ -41,6 +62,7 @@ class AboutYouForm(RequiredAnswers, forms.ModelForm):
 
     class Meta:
         model = Claim
+        formfield_callback = plain_text_formfield
         fields = ["date_of_birth", "phone", "address", "nhs_number"]
         widgets = {
             "date_of_birth": DATE_WIDGET,
@@ -81,6 +103,7 @@ class ProviderForm(forms.ModelForm):
 
     class Meta:
         model = Claim
+        formfield_callback = plain_text_formfield
         fields = ["provider", "provider_not_listed"]
         labels = {"provider_not_listed": _("My provider is not listed: its name and town")}
 
@@ -118,6 +141,7 @@ class WhatHappenedForm(RequiredAnswers, forms.ModelForm):
 
     class Meta:
         model = Claim
+        formfield_callback = plain_text_formfield
         fields = ["incident_date", "knowledge_date", "harm_category", "description"]
         widgets = {
             "incident_date": DATE_WIDGET,
@@ -185,6 +209,7 @@ class HarmForm(RequiredAnswers, forms.ModelForm):
 
     class Meta:
         model = Claim
+        formfield_callback = plain_text_formfield
         fields = ["severity", "injuries", "ongoing_treatment"]
         widgets = {"severity": forms.RadioSelect, "injuries": forms.Textarea(attrs={"rows": 6})}
         labels = {
@@ -283,7 +308,7 @@ class DeclarationForm(RequiredAnswers, forms.ModelForm):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = PlainTextField(
         label=_("Why are you withdrawing your claim? (optional)"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
@@ -292,7 +317,7 @@ class WithdrawForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = PlainTextField(
         label=_("Your message"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,

@@ -6,11 +6,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from intake.authority_forms import OnBehalfStartForm
 from intake.forms import (
     AboutYouForm,
     DeclarationForm,
     HarmForm,
     LossesForm,
+    MessageForm,
     ProviderForm,
     WhatHappenedForm,
     WithdrawForm,
@@ -28,6 +30,14 @@ HOSTILE_TEXT = (
     "\u202eevil\u202c \u05e9\u05dc\u05d5\u05dd Zoë naïve 😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 "
     "e\u0301 \u200d"
 )
+# The same text as it is stored: in NFKC (the Fraktur letters are plain, "e" and its accent one
+# letter), without the direction override or the stray zero-width joiner.
+HOSTILE_STORED = (
+    '<script>alert("x")</script><b onmouseover="steal()">bold</b> '
+    "evil \u05e9\u05dc\u05d5\u05dd Zoë naïve 😀 Unicode \u00e9"
+)
+# The same kinds of character, short enough for a phone or NHS number field.
+HOSTILE_SHORT, HOSTILE_SHORT_STORED = "\u202eZoë\u202c 😀 𝔘𝔫𝔦 e\u0301\u200b", "Zoë 😀 Uni \u00e9"
 
 
 @pytest.fixture(autouse=True)
@@ -304,16 +314,15 @@ def test_what_happened_counts_characters_not_bytes():
     assert not WhatHappenedForm({**WHAT_HAPPENED, "description": "😀" * 5001}).is_valid()
 
 
-def test_what_happened_stores_markup_and_unusual_characters_exactly_as_typed():
+def test_what_happened_stores_markup_and_unusual_characters_as_seen():
     claim = ClaimFactory()
-    long_unicode = (HOSTILE_TEXT * 200)[:4990].strip()
-    form = WhatHappenedForm({**WHAT_HAPPENED, "description": long_unicode}, instance=claim)
+    form = WhatHappenedForm({**WHAT_HAPPENED, "description": HOSTILE_TEXT * 40}, instance=claim)
 
     assert form.is_valid(), form.errors
     form.save()
 
-    # Escaping is the template's job; the stored answer is what the patient wrote.
-    assert Claim.objects.get(pk=claim.pk).description == long_unicode
+    # Escaping is the template's job; the stored answer is what the patient wrote, as it reads.
+    assert Claim.objects.get(pk=claim.pk).description == " ".join([HOSTILE_STORED] * 40)
 
 
 # --- The harm -----------------------------------------------------------------------------------
@@ -518,20 +527,128 @@ def test_a_nul_byte_in_a_text_answer_is_refused_with_a_clear_message(form_class,
     [row for row in TEXT_FIELDS if row[0] is not WithdrawForm],
     ids=[f"{form.__name__}.{field}" for form, _, field in TEXT_FIELDS if form is not WithdrawForm],
 )
-def test_markup_and_unusual_characters_are_accepted_and_stored_as_typed(form_class, answers, field):
+def test_markup_and_unusual_characters_are_accepted_and_stored_as_seen(form_class, answers, field):
     claim = ClaimFactory()
-    limit = Claim._meta.get_field(field).max_length
-    typed = HOSTILE_TEXT[:limit].strip()
+    short = Claim._meta.get_field(field).max_length < len(HOSTILE_TEXT)
+    typed, stored = (
+        (HOSTILE_SHORT, HOSTILE_SHORT_STORED) if short else (HOSTILE_TEXT, HOSTILE_STORED)
+    )
     form = form_class({**answers, field: typed}, instance=claim)
 
     assert form.is_valid(), form.errors
     form.save()
 
-    assert getattr(Claim.objects.get(pk=claim.pk), field) == typed
+    assert getattr(Claim.objects.get(pk=claim.pk), field) == stored
 
 
-def test_a_reason_with_markup_is_accepted_as_typed():
-    form = WithdrawForm({"reason": HOSTILE_TEXT.strip()})
+def test_a_reason_with_markup_is_accepted_as_seen():
+    form = WithdrawForm({"reason": HOSTILE_TEXT})
 
     assert form.is_valid()
-    assert form.cleaned_data["reason"] == HOSTILE_TEXT.strip()
+    assert form.cleaned_data["reason"] == HOSTILE_STORED
+
+
+# --- Text that shows nothing --------------------------------------------------------------------
+
+# Each one renders as nothing (or as a space) however it is typed or pasted.
+INVISIBLE_ANSWERS = {
+    "zero-width spaces": "\u200b\u200b\u200b",
+    "joiners and word joiners": "\u200c\u200d\u2060\ufeff",
+    "direction marks": "\u202e\u200f\u2066\u2069",
+    "soft hyphen and spaces": " \u00ad\u00a0\u3000\t",
+    "Hangul fillers": "\u3164\uffa0\u115f",
+    "braille blank": "\u2800",
+    "control characters": "\x01\x1b\x7f",
+    "lines of nothing": "\r\n\u200b\n\u2028",
+    "an accent on nothing": "\u0301",
+}
+ON_BEHALF = {"full_name": "Sam Lee", "email": "sam@example.org", "holds_signed_form": "on"}
+REQUIRED_TEXT = [
+    (AboutYouForm, ABOUT_YOU, "phone", "Enter your phone number."),
+    (AboutYouForm, ABOUT_YOU, "address", "Enter your postal address."),
+    (WhatHappenedForm, WHAT_HAPPENED, "description", "Describe what happened."),
+    (HarmForm, HARM, "injuries", "Describe the injuries or illness."),
+    (MessageForm, {}, "body", "Write your message."),
+    (OnBehalfStartForm, ON_BEHALF, "full_name", "Enter the patient's full name."),
+]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_ANSWERS.values(), ids=INVISIBLE_ANSWERS.keys())
+@pytest.mark.parametrize(
+    ("form_class", "answers", "field", "message"),
+    REQUIRED_TEXT,
+    ids=[f"{form.__name__}.{field}" for form, _, field, _ in REQUIRED_TEXT],
+)
+def test_a_required_answer_of_nothing_visible_is_refused_as_missing(
+    form_class, answers, field, message, invisible
+):
+    form = form_class({**answers, field: invisible})
+
+    assert not form.is_valid()
+    assert form.errors[field] == [message]
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE_ANSWERS.values(), ids=INVISIBLE_ANSWERS.keys())
+def test_a_provider_named_with_nothing_visible_is_no_provider(invisible):
+    form = ProviderForm({"provider": "", "provider_not_listed": invisible})
+
+    assert form.errors == {
+        "__all__": ["Choose the provider, or tell us its name if it is not listed."]
+    }
+
+
+def test_an_optional_answer_of_nothing_visible_is_stored_empty():
+    claim = ClaimFactory(nhs_number="")
+    form = AboutYouForm({**ABOUT_YOU, "nhs_number": "\u200b\u2060"}, instance=claim)
+
+    assert form.is_valid(), form.errors
+    form.save()
+
+    assert Claim.objects.get(pk=claim.pk).nhs_number == ""
+
+
+def test_invisible_characters_are_not_stored_with_the_answer():
+    claim = ClaimFactory()
+    typed = "\u200bThe nurse gave \ufeffthe wrong\u00ad dose\u202e.\u200b"
+    form = WhatHappenedForm({**WHAT_HAPPENED, "description": typed}, instance=claim)
+
+    assert form.is_valid(), form.errors
+    form.save()
+
+    assert Claim.objects.get(pk=claim.pk).description == "The nurse gave the wrong dose."
+
+
+def test_long_answers_keep_their_lines_and_short_ones_become_one_line():
+    claim = ClaimFactory()
+    address, phone = "1 High Street\r\n\u200b\r\nManchester", "0770\n0900"
+    answers = {**ABOUT_YOU, "address": address, "phone": phone}
+    form = AboutYouForm(answers, instance=claim)
+
+    assert form.is_valid(), form.errors
+    form.save()
+
+    claim.refresh_from_db()
+    assert (claim.address, claim.phone) == ("1 High Street\n\nManchester", "0770 0900")
+
+
+def test_compatibility_characters_are_stored_in_their_plain_form():
+    form = MessageForm({"body": "ＣＬＭ－２０２６ ﬁle"})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["body"] == "CLM-2026 file"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\U0001f469\u200d\u2695\ufe0f nurse",  # woman health worker: an emoji joined by ZWJ
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f flag",  # England
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian, with its non-joiner
+    ],
+    ids=["emoji sequence", "subdivision flag", "Persian"],
+)
+def test_joiners_that_shape_visible_text_are_kept(typed):
+    form = MessageForm({"body": typed})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["body"] == typed
