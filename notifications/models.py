@@ -18,6 +18,11 @@ class State(models.TextChoices):
     PENDING = "pending", _("Pending")
     #: Email held for the recipient's daily digest.
     DIGEST = "digest", _("Held for the daily digest")
+    #: Email a worker has taken to send and has not yet reported on. Nothing sends it again
+    #: unless that worker is presumed lost (the sweeper, after NOTIFICATION_REQUEUE_MINUTES).
+    SENDING = "sending", _("Being sent")
+    #: The same, for a row taken into a daily digest.
+    DIGESTING = "digesting", _("Being sent in the daily digest")
     SENT = "sent", _("Sent")
     #: Email that could not be delivered (address rejected, or every retry failed).
     FAILED = "failed", _("Failed")
@@ -52,7 +57,8 @@ class Notification(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
-    #: When a worker should next try (the sweeper re-queues rows left behind after it).
+    #: When a worker should next try (the sweeper re-queues rows left behind after it); for a row
+    #: being sent, when a worker took it.
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -4,8 +4,13 @@ digest, read marks and preferences.
 notification_create_for_event runs inside the transaction of the change it announces, so a
 notification exists exactly when the change does. Emails are queued to the notify queue after
 commit; when the broker is down the rows stay pending and notifications_sweep_undelivered queues
-them later. Delivery locks the row and re-checks it, so however often a row is queued its email
-goes out once.
+them later.
+
+Delivery takes a row for sending (pending -> sending, under a lock, committed) before it sends,
+and records it sent after, in a transaction of its own retried on passing database errors. So
+however often a row is queued its email goes out once, and a failure to record a send retries the
+record, never the send. Only a worker lost between its send and its record leaves the email to be
+sent again, by the sweeper, with the same Message-ID for the receiving side to drop the repeat.
 """
 
 import contextlib
@@ -21,12 +26,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from intake.models import Claim
-from notifications import emails, selectors
+from notifications import emails, recording, selectors
 from notifications.events import (
     EVENTS,
     Audience,
@@ -279,23 +284,23 @@ def retry_countdown(attempts: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
 
 
-#: Rows locked, sent and marked in one transaction. Small enough that a worker lost mid-way sends
-#: few emails twice (the marks of its open transaction are rolled back), large enough that the
-#: locking and marking cost little per email.
+#: Rows taken for sending in one short transaction, and marked sent with one UPDATE after their
+#: sends. A worker lost part-way sends again (with the same Message-ID) at most the chunk's emails
+#: it had sent and not yet marked; large enough that taking and marking cost little per email.
 DISPATCH_CHUNK = 25
 
 
 def notification_dispatch(*, notification_id: int) -> DispatchResult:
-    """Send one pending email and mark it sent. Idempotent: the row is locked and re-checked, so a
-    repeated or redelivered task sends nothing more. A refused address fails it at once; other
-    failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS, then it fails."""
+    """Send one pending email and mark it sent. Idempotent: the row is taken for sending under a
+    lock first, so a repeated or redelivered task sends nothing more. A refused address fails it
+    at once; other failures are retried with backoff up to NOTIFICATION_MAX_ATTEMPTS."""
     return notifications_dispatch_batch(notification_ids=[notification_id])[notification_id]
 
 
 def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, DispatchResult]:
-    """Send pending emails over one connection to the mail server. Rows are locked, re-checked
-    and marked DISPATCH_CHUNK at a time; one failing is marked on its own and does not hold back
-    the others. Returns each id's result (a repeated id: SKIPPED, its row already handled)."""
+    """Send pending emails over one connection to the mail server, DISPATCH_CHUNK rows at a time;
+    one failing is marked on its own and does not hold back the others. Returns each id's result
+    (a repeated id: SKIPPED, its row already handled)."""
     results: dict[int, DispatchResult] = {}
     unique = list(dict.fromkeys(notification_ids))
     connection = get_connection()
@@ -319,46 +324,106 @@ def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, Di
 
 
 def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
-    """Lock the chunk's rows that are still pending, send each, mark the sent ones with one
-    UPDATE, all in one transaction: the rows' state under the lock decides, so a row another
-    worker is sending waits for it and is then skipped as sent. Rows are locked in id order, so
-    two workers given overlapping chunks cannot deadlock."""
+    """Take the chunk's pending rows, send each, then record the sent ones. The send happens
+    outside any transaction, so a failure to record it cannot undo the record that it was taken:
+    the row stays SENDING, which nothing sends again, while the record is retried."""
+    taken, results = _take_for_sending(ids)
+    sent: list[int] = []
+    for notification in taken:
+        try:
+            connection.open()  # kept open across the batch; reopened after a failure
+            message = emails.notification_email(notification)
+            message.connection = connection
+            message.send()
+        except Exception as error:  # backends' errors vary (SMTP, sockets, a provider's API)
+            results[notification.pk] = _dispatch_failed(notification, error)
+            with contextlib.suppress(Exception):
+                connection.close()  # the server may have dropped it; the next one reopens
+            continue
+        sent.append(notification.pk)
+        results[notification.pk] = DispatchResult(Outcome.SENT)
+    if sent:
+        notifications_record_sent(notification_ids=sent, sent_at=timezone.now())
+    return results
+
+
+def _take_for_sending(ids: list[int]) -> tuple[list[Notification], dict[int, DispatchResult]]:
+    """In one short transaction, lock the rows still pending (in id order, so two workers given
+    overlapping chunks cannot deadlock), withdraw those whose recipient may no longer see the
+    claim, and mark the rest SENDING with their attempt counted. A row another worker has taken
+    waits for its transaction, then is skipped."""
     results: dict[int, DispatchResult] = {}
     with transaction.atomic():
-        rows = (
+        rows = list(
             Notification.objects.select_for_update(of=("self",))
             .select_related("recipient", "claim")
             .only(*emails.NOTIFICATION_EMAIL_FIELDS, "state", "attempts")
             .filter(pk__in=ids, channel=Channel.EMAIL, state=State.PENDING)
             .order_by("pk")
         )
-        sent: list[int] = []
+        taken: list[Notification] = []
         withdrawn: list[int] = []
         for notification in rows:
-            if not _recipient_still_concerned(notification):
+            if _recipient_still_concerned(notification):
+                notification.attempts += 1
+                notification.state = State.SENDING
+                taken.append(notification)
+            else:
                 withdrawn.append(notification.pk)
                 results[notification.pk] = DispatchResult(Outcome.SKIPPED)
-                continue
-            notification.attempts += 1
-            try:
-                connection.open()  # kept open across the batch; reopened after a failure
-                message = emails.notification_email(notification)
-                message.connection = connection
-                message.send()
-            except Exception as error:  # backends' errors vary (SMTP, sockets, a provider's API)
-                results[notification.pk] = _dispatch_failed(notification, error)
-                with contextlib.suppress(Exception):
-                    connection.close()  # the server may have dropped it; the next one reopens
-                continue
-            sent.append(notification.pk)
-            results[notification.pk] = DispatchResult(Outcome.SENT)
-        if sent:
-            Notification.objects.filter(pk__in=sent).update(
-                state=State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        if taken:
+            # next_attempt_at: when it was taken, from which the sweeper counts its grace.
+            Notification.objects.filter(pk__in=[n.pk for n in taken]).update(
+                state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=timezone.now()
             )
         if withdrawn:
             Notification.objects.filter(pk__in=withdrawn).update(state=State.WITHDRAWN)
-    return results
+    return taken, results
+
+
+#: The states a sent email can be recorded from: taken by a worker, or given back to pending by
+#: the sweeper while the record was on its way.
+_RECORDABLE = (State.SENDING, State.DIGESTING, State.PENDING)
+
+
+def notifications_record_sent(*, notification_ids: list[int], sent_at: datetime) -> bool:
+    """Record emails that have gone as sent, retrying passing database errors. If the database
+    stays out of reach, the record is queued for a worker to retry (the rows meanwhile stay
+    SENDING, which nothing sends again). Returns whether it was written here."""
+    if _write_sent(notification_ids, sent_at):
+        return True
+    logger.error(
+        "Could not record %d sent email(s); queued to record them later.", len(notification_ids)
+    )
+    _record_sent_later(notification_ids, sent_at)
+    return False
+
+
+def _write_sent(notification_ids: list[int], sent_at: datetime) -> bool:
+    return recording.write_with_retry(
+        lambda: notifications_mark_sent(notification_ids=notification_ids, sent_at=sent_at),
+        what=f"{len(notification_ids)} sent email(s)",
+    )
+
+
+def notifications_mark_sent(*, notification_ids: list[int], sent_at: datetime) -> int:
+    """One try at marking emails that have gone as sent (the record task retries it itself)."""
+    return Notification.objects.filter(pk__in=notification_ids, state__in=_RECORDABLE).update(
+        state=State.SENT, sent_at=sent_at, last_error=""
+    )
+
+
+def _record_sent_later(notification_ids: list[int], sent_at: datetime) -> None:
+    from notifications import tasks
+
+    try:
+        tasks.notifications_record_sent.apply_async(
+            args=[notification_ids, sent_at.isoformat()], countdown=1
+        )
+    except (OperationalError, ConnectionError, OSError, RuntimeError):
+        # Database and broker both out of reach: the rows stay SENDING until the sweeper presumes
+        # their worker lost, and are then sent again with the same Message-ID.
+        logger.error("Could not queue the record of %d sent email(s).", len(notification_ids))
 
 
 def _recipient_still_concerned(notification: Notification) -> bool:
@@ -373,27 +438,48 @@ def _recipient_still_concerned(notification: Notification) -> bool:
 
 
 def _dispatch_failed(notification: Notification, error: Exception) -> DispatchResult:
-    notification.last_error = emails.describe(error)
+    """Give the row back after a failed send: failed for good, or pending until its retry."""
+    last_error = emails.describe(error)
     exhausted = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
     if emails.is_permanent(error) or exhausted:
-        notification.state = State.FAILED
-        notification.save(update_fields=["state", "attempts", "last_error"])
+        _write_failure(notification, state=State.FAILED, last_error=last_error)
         logger.warning(
             "Notification %s failed after %d attempt(s)", notification.pk, notification.attempts
         )
         return DispatchResult(Outcome.FAILED)
     retry_in = retry_countdown(notification.attempts)
     # The sweeper leaves it alone until then: the retry is already on its way.
-    notification.next_attempt_at = timezone.now() + timedelta(seconds=retry_in)
-    notification.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+    _write_failure(
+        notification,
+        state=State.PENDING,
+        last_error=last_error,
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+    )
     return DispatchResult(Outcome.RETRY, retry_in=retry_in)
+
+
+def _write_failure(notification: Notification, **fields) -> None:
+    """Nothing was sent, so a failure to write this is harmless: the row stays SENDING and the
+    sweeper gives it back to pending later."""
+    recording.write_with_retry(
+        lambda: Notification.objects.filter(pk=notification.pk, state=State.SENDING).update(
+            **fields
+        ),
+        what=f"the failure of notification {notification.pk}",
+    )
 
 
 def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
     """Queue again the emails still pending NOTIFICATION_REQUEUE_MINUTES after they were due (a
-    publish lost while the broker was down, a worker gone). Returns how many were queued."""
+    publish lost while the broker was down, a worker gone). Returns how many were queued.
+
+    An email taken for sending that long ago whose worker never said how it went is given back to
+    pending, and queued one grace period later: the worker may have sent it and be retrying its
+    record, or have died before or after sending. Only in that last case is it sent twice, with
+    the same Message-ID."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES)
+    _give_back_presumed_lost(cutoff=cutoff, now=now)
     ids = list(
         Notification.objects.filter(
             state=State.PENDING, channel=Channel.EMAIL, next_attempt_at__lt=cutoff
@@ -419,6 +505,13 @@ def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
         )
         Notification.objects.filter(pk__in=list(waiting)).update(next_attempt_at=now)
     return len(queued)
+
+
+def _give_back_presumed_lost(*, cutoff: datetime, now: datetime) -> int:
+    """SENDING rows taken before `cutoff` back to pending, due from `now`."""
+    return Notification.objects.filter(
+        state=State.SENDING, channel=Channel.EMAIL, next_attempt_at__lt=cutoff
+    ).update(state=State.PENDING, next_attempt_at=now)
 
 
 def notifications_retry_failed(*, notifications: QuerySet[Notification], actor: User) -> int:
@@ -451,40 +544,70 @@ def notifications_retry_failed(*, notifications: QuerySet[Notification], actor: 
 
 def notification_digests_send(*, now: datetime | None = None) -> int:
     """Send each person with emails held for the digest one email listing them, and mark those
-    sent. Safe to repeat: rows are locked, and sent rows are not listed again. Returns the count."""
+    sent. Safe to repeat: the rows are taken for sending first, and sent rows are not listed again.
+    A digest whose worker was lost is sent again as it was, with the same Message-ID. Returns the
+    count."""
     now = now or timezone.now()
+    lost_before = now - timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES)
     user_ids = list(
-        Notification.objects.filter(state=State.DIGEST)
-        .values_list("recipient_id", flat=True)
-        .distinct()
+        _digest_rows(lost_before=lost_before).values_list("recipient_id", flat=True).distinct()
     )
     sent = 0
     for user_id in user_ids:
-        with transaction.atomic():
-            held = list(
-                Notification.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("claim", "recipient")
-                .filter(recipient_id=user_id, state=State.DIGEST)
-                .order_by("created_at", "id")
-            )
-            if not held:
-                continue
-            user = held[0].recipient
-            key = f"digest:{user_id}:{held[-1].pk}"
-            try:
-                emails.digest_email(user=user, notifications=held, key=key).send()
-            except Exception as error:  # kept for tomorrow's digest; administrators see why
-                Notification.objects.filter(pk__in=[n.pk for n in held]).update(
-                    last_error=emails.describe(error)
-                )
-                logger.warning("The digest for user %s could not be sent", user_id)
-                continue
-            Notification.objects.filter(pk__in=[n.pk for n in held]).update(
-                state=State.SENT, sent_at=now, last_error=""
-            )
-            EmailDigest.objects.filter(user_id=user_id).update(last_sent_at=now)
+        held = _take_digest(user_id=user_id, lost_before=lost_before, now=now)
+        if held and _send_digest(user_id=user_id, held=held, now=now):
             sent += 1
     return sent
+
+
+def _digest_rows(*, lost_before: datetime) -> QuerySet[Notification]:
+    """Rows held for a digest, and rows of a digest whose worker is presumed lost."""
+    return Notification.objects.filter(
+        Q(state=State.DIGEST) | Q(state=State.DIGESTING, next_attempt_at__lt=lost_before)
+    )
+
+
+def _take_digest(*, user_id: int, lost_before: datetime, now: datetime) -> list[Notification]:
+    """Lock and mark DIGESTING the rows of one person's digest: a lost digest's rows alone if
+    there is one (so its repeat lists the same rows under the same Message-ID), else those held."""
+    with transaction.atomic():
+        rows = (
+            _digest_rows(lost_before=lost_before)
+            .select_for_update(of=("self",), skip_locked=True)
+            .select_related("claim", "recipient")
+            .filter(recipient_id=user_id)
+            .order_by("created_at", "id")
+        )
+        held = list(rows)
+        lost = [n for n in held if n.state == State.DIGESTING]
+        held = lost or held
+        Notification.objects.filter(pk__in=[n.pk for n in held]).update(
+            state=State.DIGESTING, next_attempt_at=now
+        )
+    return held
+
+
+def _send_digest(*, user_id: int, held: list[Notification], now: datetime) -> bool:
+    ids = [n.pk for n in held]
+    key = f"digest:{user_id}:{held[-1].pk}"
+    try:
+        emails.digest_email(user=held[0].recipient, notifications=held, key=key).send()
+    except Exception as error:  # kept for tomorrow's digest; administrators see why
+        last_error = emails.describe(error)
+        recording.write_with_retry(
+            lambda: Notification.objects.filter(pk__in=ids, state=State.DIGESTING).update(
+                state=State.DIGEST, last_error=last_error
+            ),
+            what=f"the failed digest of user {user_id}",
+        )
+        logger.warning("The digest for user %s could not be sent", user_id)
+        return False
+    notifications_record_sent(notification_ids=ids, sent_at=now)
+    recording.write_with_retry(
+        lambda: EmailDigest.objects.filter(user_id=user_id).update(last_sent_at=now),
+        what=f"the digest time of user {user_id}",
+    )
+    return True
 
 
 # --- The notification centre and preferences ---------------------------------------------------

@@ -3,9 +3,14 @@ around services. Each is idempotent and acknowledged late: a worker lost mid-sen
 message to be delivered again, and the locked, re-checked row keeps the email to one."""
 
 from celery import shared_task
+from django.utils.dateparse import parse_datetime
 
-from notifications import services
+from notifications import recording, services
 from notifications.services import Outcome
+
+#: The record task's backoff ceiling: short, so a record queued while the database was out of
+#: reach lands well within the sweeper's grace period once it is back.
+RECORD_RETRY_MAX_SECONDS = 30
 
 
 # ignore_result: nobody waits for these results, and publishing then needs the broker alone (with
@@ -32,6 +37,21 @@ def notifications_dispatch_batch(notification_ids: list[int]) -> None:
             )
 
 
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
+def notifications_record_sent(self, notification_ids: list[int], sent_at: str) -> int:
+    """Record emails that went out as sent, when the sending worker could not (the database was
+    out of reach). Retried until the database answers; the rows meanwhile stay SENDING, which
+    nothing sends again."""
+    try:
+        return services.notifications_mark_sent(
+            notification_ids=notification_ids, sent_at=parse_datetime(sent_at)
+        )
+    except recording.TRANSIENT_DATABASE_ERRORS as error:
+        recording.discard_broken_connection()
+        countdown = min(2**self.request.retries, RECORD_RETRY_MAX_SECONDS)
+        raise self.retry(exc=error, countdown=countdown) from error
+
+
 @shared_task(acks_late=True)
 def notifications_sweep_undelivered() -> int:
     """Beat: queue again emails left pending (the broker was down when the change committed)."""
@@ -42,9 +62,3 @@ def notifications_sweep_undelivered() -> int:
 def notification_digests_send() -> int:
     """Beat, daily: one email per person who chose the digest, listing their held events."""
     return services.notification_digests_send()
-
-
-@shared_task(ignore_result=True)
-def notification_noop(index: int) -> int:
-    """Does nothing: the yardstick the delivery benchmark compares a notification with."""
-    return index

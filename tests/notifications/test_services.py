@@ -366,7 +366,7 @@ class _LostAfter(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
-def test_emails_a_lost_worker_had_not_marked_stay_pending_and_go_out_on_redelivery(
+def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_message_id(
     db, settings, monkeypatch
 ):
     ids = _pending_emails([make_world(S.UNDER_REVIEW) for _ in range(3)])  # six rows
@@ -378,17 +378,26 @@ def test_emails_a_lost_worker_had_not_marked_stay_pending_and_go_out_on_redelive
         services.notifications_dispatch_batch(notification_ids=ids)
 
     states = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "state"))
-    # The first chunk was marked; the second's mark was rolled back with its transaction.
-    assert [states[pk] for pk in ids] == [State.SENT] * 2 + [State.PENDING] * 4
-    assert Notification.objects.filter(pk__in=ids[2:], attempts=0).count() == 4
+    # The first chunk was recorded; the second was taken (one of its emails went) and never
+    # reported on; the third was never reached.
+    assert [states[pk] for pk in ids] == [State.SENT] * 2 + [State.SENDING] * 2 + [
+        State.PENDING
+    ] * 2
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     services.notifications_dispatch_batch(notification_ids=ids)  # the task, redelivered
+    assert len(mail.outbox) == 3 + 2  # the taken rows are not sent by a redelivery
+    grace = datetime.timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES, seconds=1)
+    later = timezone.now() + grace
+    assert services.notifications_sweep_undelivered(now=later) == 0  # given back to pending
+    assert services.notifications_sweep_undelivered(now=later + grace) == 2  # then queued
 
     rows = Notification.objects.filter(pk__in=ids)
-    assert set(rows.values_list("state", "attempts")) == {(State.SENT, 1)}
-    # Only the email sent before its row could be marked went twice.
-    assert len(mail.outbox) == len(ids) + 1
+    assert set(rows.values_list("state", flat=True)) == {State.SENT}
+    # Only the email sent before its row could be recorded went twice, under one Message-ID.
+    message_ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert len(message_ids) == len(ids) + 1
+    assert len(set(message_ids)) == len(ids)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,58 @@
+"""Writing down what happened to an email, once it has gone.
+
+An email that has left cannot be called back, so the write that records it must not be lost to a
+passing database error (SQLite's "database is locked", a PostgreSQL connection dropped, a
+serialization failure or deadlock): it runs in its own short transaction and is tried again with
+backoff, instead of failing the task and leaving the row for the sweeper to send again.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+
+logger = logging.getLogger(__name__)
+
+#: Django wraps the driver's errors: SQLite's lock, a dropped connection, psycopg's
+#: SerializationFailure and DeadlockDetected all arrive as one of these.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+#: Tries of one write before it is handed to the broker (notifications_record_sent).
+WRITE_ATTEMPTS = 6
+BACKOFF_FIRST_SECONDS = 0.1
+BACKOFF_MAX_SECONDS = 3.0
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter, so writers that collided do not collide again."""
+    ceiling = min(BACKOFF_FIRST_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+def write_with_retry(write: Callable[[], object], *, what: str) -> bool:
+    """Run `write` in a transaction of its own, again after a transient database error, up to
+    WRITE_ATTEMPTS times. Returns whether it was written."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                write()
+            return True
+        except TRANSIENT_DATABASE_ERRORS:
+            logger.warning("Could not record %s (try %d); trying again.", what, attempt + 1)
+            discard_broken_connection()
+        except DatabaseError:
+            # Not passing (a constraint, a bug): trying again cannot help.
+            logger.exception("Could not record %s.", what)
+            return False
+        if attempt + 1 < WRITE_ATTEMPTS:
+            time.sleep(backoff_seconds(attempt))
+    return False
+
+
+def discard_broken_connection() -> None:
+    """A connection the server dropped stays unusable; the next try opens a new one. Inside a
+    caller's transaction the connection is theirs and stays."""
+    if not connection.in_atomic_block:
+        connection.close()
