@@ -1,0 +1,97 @@
+"""The whole portal tried together from outside, as make run starts it: patients file claims and
+send documents at the same time, on the embedded default (SQLite) and on PostgreSQL.
+
+Every file must reach a verdict, no request may answer 500, and no email may go out twice.
+"""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.documents.samples import pdf
+from tests.http_patient import HttpPatient
+from tests.live_portal import PATIENT_PASSWORD, running_portal
+
+pytestmark = pytest.mark.integration
+
+ROUNDS = 5
+SUBMITTERS = 20
+# Redis databases of their own, apart from the suite's broker (14) and the benchmarks'.
+REDIS_URLS = {"sqlite": "redis://127.0.0.1:6379/8", "postgres": "redis://127.0.0.1:6379/9"}
+
+
+def _patients(portal) -> list[HttpPatient]:
+    patients = [
+        HttpPatient(requests.Session(), portal.url, email, PATIENT_PASSWORD, f"127.0.1.{number}")
+        for number, email in enumerate(portal.patients, start=1)
+    ]
+    with ThreadPoolExecutor(len(patients)) as pool:
+        signed_in = list(pool.map(HttpPatient.sign_in, patients))
+    assert all(signed_in), [failure for patient in patients for failure in patient.failures]
+    return patients
+
+
+def _round(number: int, uploader: HttpPatient, claim_id: str, submitters: list[HttpPatient]):
+    """20 claims sent while two files go up at once: by the page's script as two requests in
+    odd rounds, by a plain form with both files in one request in even ones."""
+    files = [(f"round{number}-{side}.pdf", pdf(f"Round {number} {side}")) for side in "ab"]
+    with ThreadPoolExecutor(SUBMITTERS + 2) as pool:
+        claims = [pool.submit(p.file_claim, incident_day=number + 2) for p in submitters]
+        if number % 2:
+            uploads = [pool.submit(uploader.upload, claim_id, [f], as_json=True) for f in files]
+        else:
+            uploads = [pool.submit(uploader.upload, claim_id, files, as_json=False)]
+        sent = [future.result() for future in claims]
+        for future in uploads:
+            future.result()
+    return sent
+
+
+def _failures(patients: list[HttpPatient]) -> list[str]:
+    return [failure for patient in patients for failure in patient.failures]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_uploads_and_submissions_at_once_lose_nothing(backend, tmp_path):
+    with running_portal(
+        backend, tmp_path, patients=SUBMITTERS + 1, redis_url=REDIS_URLS[backend]
+    ) as portal:
+        uploader, *submitters = _patients(portal)
+        claim_id = uploader.file_claim(incident_day=1)
+        assert claim_id, uploader.failures
+
+        sent = [_round(number, uploader, claim_id, submitters) for number in range(ROUNDS)]
+
+        assert _failures([uploader, *submitters]) == []
+        assert all(all(claims) for claims in sent)
+        submitted = portal.query("SELECT count(*) FROM intake_claim WHERE status != 'draft'")
+        assert submitted[0][0] == 1 + ROUNDS * SUBMITTERS + 1  # and the demo patient's claim
+
+        def every_file_has_a_verdict() -> bool:
+            statuses = uploader.document_statuses(claim_id)
+            return len(statuses) == 2 * ROUNDS and "pending" not in statuses.values()
+
+        portal.wait_until(every_file_has_a_verdict, seconds=300, what="a verdict on every file")
+        assert set(uploader.document_statuses(claim_id).values()) == {"clean"}
+
+        def outbox_empty() -> bool:
+            waiting = portal.query(
+                "SELECT count(*) FROM notifications_notification "
+                "WHERE channel = 'email' AND state IN ('pending', 'sending')"
+            )
+            return waiting[0][0] == 0
+
+        portal.wait_until(outbox_empty, seconds=300, what="every email sent")
+        assert _failures([uploader, *submitters]) == []
+        _assert_each_email_sent_once(portal)
+        assert "Traceback" not in portal.log("web")
+
+
+def _assert_each_email_sent_once(portal) -> None:
+    emails = portal.emails()
+    received = [message for message in emails if "received your claim" in message["Subject"]]
+    assert len(received) == 1 + ROUNDS * SUBMITTERS + 1
+    copies = Counter((m["To"], m["Subject"], m.get_payload()) for m in emails)
+    assert [key[:2] for key, count in copies.items() if count > 1] == []
