@@ -247,14 +247,25 @@ def check_may_file_on_behalf(user: User) -> None:
         )
 
 
-def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Claim:
-    """A verified advocate starts a draft for the patient at `email` (an account is made for a
-    patient new to the portal), holding full authority over it; the patient is emailed to take
-    over their account. The insurer checks the authority form before working the claim."""
+def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Claim | None:
+    """A verified advocate starts a draft for the patient at `email`, new to the portal: an
+    account is made for them, the advocate holds full authority over the draft, and the patient
+    is emailed to take over their account. The insurer checks the authority form before working
+    the claim.
+
+    An address that has an account gets no claim (nothing is put in someone's account without
+    them): a patient there is emailed to invite the advocate instead, and None is returned. The
+    caller answers the advocate the same either way, so they learn nothing of who has one."""
     check_may_file_on_behalf(advocate)
     email = email.strip()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        _ask_to_invite(advocate=advocate, holder=existing)
+        return None
     with transaction.atomic():
         patient = _new_patient(full_name=full_name, email=email)
+        if patient is None:
+            return None  # another filing for the same new address won the race
         claim = Claim.objects.create(
             claimant=patient, filed_by=advocate, authority_status=AuthorityStatus.TO_VERIFY
         )
@@ -282,27 +293,51 @@ def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Clai
     return claim
 
 
-def _new_patient(*, full_name: str, email: str) -> User:
-    """An account for a patient new to the portal. An address that has an account is refused,
-    with the same words whoever holds it: a claim is never put in someone's account without
-    them, and the advocate learns nothing about who has one."""
-    if User.objects.filter(email__iexact=email).exists():
-        raise AuthorityError(_CANNOT_FILE_FOR_ADDRESS)
+def _new_patient(*, full_name: str, email: str) -> User | None:
+    """An account for a patient new to the portal, or None if the address was taken meanwhile."""
     patient = User(email=email, full_name=full_name.strip(), role=Role.PATIENT)
     patient.set_unusable_password()  # the patient chooses one through the emailed link
     try:
-        with transaction.atomic():  # another filing for the same new address may win the race
+        with transaction.atomic():
             patient.save()
     except IntegrityError:
-        raise AuthorityError(_CANNOT_FILE_FOR_ADDRESS) from None
+        return None
     EmailAddress.objects.create(user=patient, email=email, primary=True, verified=False)
     return patient
 
 
-_CANNOT_FILE_FOR_ADDRESS = _(
-    "You cannot start a claim for this email address. If the patient already has an account, "
-    "ask them to invite you from it (under “Your advocates”); they can then make the claim."
-)
+def _ask_to_invite(*, advocate: User, holder: User) -> None:
+    """Record the attempt, and email a patient holding the address to invite the advocate if
+    they want them to act (only a patient can; staff and advocates are sent nothing)."""
+    access.audit_refusal(
+        user=advocate,
+        object_type="portal.user",
+        object_id=holder.pk,
+        reason="file on behalf: the address has an account",
+    )
+    if holder.role == Role.PATIENT and holder.is_active:
+        _email_after_commit(
+            "advocate_invite_request_send_task",
+            patient_id=str(holder.pk),
+            advocate_id=str(advocate.pk),
+        )
+
+
+def advocate_invite_request_send(*, patient_id, advocate_id) -> None:
+    """Tell a patient that an advocate tried to start a claim for them, and how to invite them
+    from their account if they want them to act. Nothing of any claim is named."""
+    patient = User.objects.get(pk=patient_id)
+    advocate = User.objects.get(pk=advocate_id)
+    send_intake_email(
+        template="advocate_invite_request",
+        to=patient.email,
+        context={
+            "name": patient.get_short_name(),
+            "advocate_name": advocate.get_full_name(),
+            "advocate_email": advocate.email,
+            "link": settings.SITE_URL.rstrip("/") + reverse("intake:authorities"),
+        },
+    )
 
 
 def patient_takeover_send(*, claim_id) -> None:

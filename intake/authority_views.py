@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from intake import authorities, selectors
+from intake import authorities, ratelimits, selectors
 from intake.authority_forms import (
     AdvocateClaimFilterForm,
     AuthorityInviteForm,
@@ -21,7 +21,6 @@ from intake.authority_forms import (
 from intake.invitations import INVITATION_DAYS
 from intake.models import ClaimStatus
 from intake.patient_status import patient_status
-from intake.steps import STEPS
 from portal import access
 from portal.models import User
 from portal.services import audit_views_record
@@ -43,6 +42,22 @@ def _patient_only(request: HttpRequest) -> None:
 # --- The patient's pages ------------------------------------------------------------------------
 
 
+def _invite(request: HttpRequest, form: AuthorityInviteForm) -> bool:
+    """Send the invitation the form describes; False (with the reason on the form) if refused."""
+    try:
+        authorities.authority_invite(
+            patient=request.user,
+            email=form.cleaned_data["email"],
+            claim=form.chosen_claim(),
+            scopes=form.scope_flags(),
+            expires_on=form.cleaned_data["expires_on"],
+        )
+    except authorities.AuthorityError as error:
+        form.add_error("email", str(error))
+        return False
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def authority_list(request: HttpRequest) -> HttpResponse:
@@ -53,18 +68,19 @@ def authority_list(request: HttpRequest) -> HttpResponse:
     form = AuthorityInviteForm(
         request.POST or None, claims=claims, initial={"claim": request.GET.get("claim", "all")}
     )
+    limited = False
     if request.method == "POST" and form.is_valid():
-        try:
-            authorities.authority_invite(
-                patient=request.user,
-                email=form.cleaned_data["email"],
-                claim=form.chosen_claim(),
-                scopes=form.scope_flags(),
-                expires_on=form.cleaned_data["expires_on"],
+        limited = not ratelimits.attempt_allowed(request, action=ratelimits.AUTHORITY_INVITE)
+        if limited:
+            form.add_error(
+                None,
+                _(
+                    "You have sent as many invitations as the portal allows in %(wait)s. Send "
+                    "this one later: what you typed is kept below."
+                )
+                % {"wait": ratelimits.longest_wait(ratelimits.AUTHORITY_INVITE)},
             )
-        except authorities.AuthorityError as error:
-            form.add_error("email", str(error))
-        else:
+        elif _invite(request, form):
             messages.success(
                 request,
                 _("We have emailed your invitation to %(email)s. It works for %(days)d days.")
@@ -78,7 +94,7 @@ def authority_list(request: HttpRequest) -> HttpResponse:
             "authorities": selectors.authority_list_for_patient(user=request.user),
             "form": form,
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=429 if limited else 400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -153,25 +169,45 @@ def authority_accept(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_start_on_behalf(request: HttpRequest) -> HttpResponse:
-    """A verified advocate starts a claim for a patient; the question pages follow."""
+    """A verified advocate starts a claim for a patient. The answer is the same whether or not
+    the address has an account (the dashboard, where a new patient's draft waits), so the form
+    tells no one who is registered."""
     authorities.check_may_file_on_behalf(request.user)
     form = OnBehalfStartForm(request.POST or None)
+    limited = False
     if request.method == "POST" and form.is_valid():
-        try:
-            claim = authorities.claim_start_on_behalf(
+        limited = not ratelimits.attempt_allowed(request, action=ratelimits.FILE_ON_BEHALF)
+        if limited:
+            form.add_error(
+                None,
+                _(
+                    "You have started as many claims for patients as the portal allows in "
+                    "%(wait)s. Start this one later: what you typed is kept below."
+                )
+                % {"wait": ratelimits.longest_wait(ratelimits.FILE_ON_BEHALF)},
+            )
+        else:
+            authorities.claim_start_on_behalf(
                 advocate=request.user,
                 full_name=form.cleaned_data["full_name"],
                 email=form.cleaned_data["email"],
             )
-        except authorities.AuthorityError as error:
-            form.add_error("email", str(error))
-        else:
-            return redirect("intake:claim_step", claim_id=claim.pk, slug=STEPS[0].slug)
+            messages.success(
+                request,
+                _(
+                    "We have emailed %(email)s. If the patient is new to the portal, their claim "
+                    "is waiting for you under “Claims you are filing”. If they already have an "
+                    "account, we have asked them to invite you from it, and their claims will "
+                    "be listed here once they do."
+                )
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("dashboard")
     return render(
         request,
         "intake/start_on_behalf.html",
         {"form": form},
-        status=400 if form.is_bound and form.errors else 200,
+        status=429 if limited else 400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -3,7 +3,11 @@
 from celery import shared_task
 from django.utils import timezone
 
-from intake.authorities import authority_invitation_send, patient_takeover_send
+from intake.authorities import (
+    advocate_invite_request_send,
+    authority_invitation_send,
+    patient_takeover_send,
+)
 from intake.services import drafts_remind_and_purge
 
 
@@ -24,3 +28,9 @@ def authority_invitation_send_task(authority_id: str) -> None:
 def patient_takeover_send_task(claim_id: str) -> None:
     """Tell a patient an advocate has filed a claim for them and how to take over."""
     patient_takeover_send(claim_id=claim_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def advocate_invite_request_send_task(patient_id: str, advocate_id: str) -> None:
+    """Ask a patient who has an account to invite the advocate who tried to file for them."""
+    advocate_invite_request_send(patient_id=patient_id, advocate_id=advocate_id)

@@ -19,6 +19,7 @@ from intake import authorities
 from intake.invitations import invitation_token
 from intake.models import Authority, AuthorityStatus, Claim, ClaimStatus
 from notifications.models import Channel, Notification
+from portal.celery import app as celery_app
 from portal.models import AuditAction, AuditEvent, Role, User
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim, upload
@@ -362,15 +363,21 @@ def _verified_advocate():
     return AdvocateFactory(advocate_verified_at=timezone.now())
 
 
+def _file_for(client, email, full_name="Sam Lee"):
+    return client.post(
+        reverse("intake:claim_start_on_behalf"),
+        {"full_name": full_name, "email": email, "holds_signed_form": "on"},
+    )
+
+
 def test_a_verified_advocate_files_for_a_new_patient_who_is_invited_to_take_over():
     advocate = _verified_advocate()
     client = _signed_in(advocate)
-    response = client.post(
-        reverse("intake:claim_start_on_behalf"),
-        {"full_name": "Sam Lee", "email": "sam@example.org", "holds_signed_form": "on"},
-    )
+    response = _file_for(client, "sam@example.org")
     claim = Claim.objects.get(filed_by=advocate)
-    assert response.status_code == 302 and str(claim.pk) in response.headers["Location"]
+    assert response.status_code == 302 and response.headers["Location"] == reverse("dashboard")
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert reverse("intake:claim_resume", args=[claim.pk]) in dashboard
     patient = claim.claimant
     assert patient.email == "sam@example.org" and patient.role == Role.PATIENT
     assert not patient.has_usable_password()
@@ -399,21 +406,100 @@ def test_a_verified_advocate_files_for_a_new_patient_who_is_invited_to_take_over
     assert advocate.get_full_name() in page.content.decode()
 
 
-def test_filing_on_behalf_never_puts_a_claim_in_an_existing_account():
+def _answer(response, email: str) -> tuple:
+    """What the advocate is told: the status, where it leads and the message, address aside."""
+    told = [str(message).replace(email, "<address>") for message in response.context["messages"]]
+    return response.status_code, response.redirect_chain, told
+
+
+def test_filing_on_behalf_answers_the_same_whether_or_not_the_address_has_an_account():
     advocate = _verified_advocate()
     existing = UserFactory(email="known@example.org")
     staff = AdjusterFactory(email="staff@example.org")
     client = _signed_in(advocate)
-    answers = []
-    for email in (existing.email, staff.email, "KNOWN@example.org"):
+    answers = set()
+    for email in ("new@example.org", existing.email, staff.email, "KNOWN@example.org"):
         response = client.post(
             reverse("intake:claim_start_on_behalf"),
             {"full_name": "Someone", "email": email, "holds_signed_form": "on"},
+            follow=True,
         )
-        assert response.status_code == 400
-        answers.append(re.search(r"You cannot start a claim[^<]*", response.content.decode())[0])
-    assert len(set(answers)) == 1  # the same words whoever holds the address
-    assert not Claim.objects.exists() and not Authority.objects.exists()
+        answers.add(repr(_answer(response, email)))
+    assert len(answers) == 1
+    assert "We have emailed <address>." in answers.pop()
+    # Only the new address got an account and a draft; nothing went into an existing account.
+    assert Claim.objects.get().claimant.email == "new@example.org"
+    assert not Claim.objects.filter(claimant__in=[existing, staff]).exists()
+    assert _refusals(advocate, "portal.user") == 3
+
+
+@pytest.fixture
+def tasks_run_here():
+    """Run queued tasks in this process (Celery's eager mode), not on the broker."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def test_a_patient_with_an_account_is_asked_to_invite_the_advocate(
+    django_capture_on_commit_callbacks, tasks_run_here
+):
+    advocate = _verified_advocate()
+    existing = UserFactory(email="known@example.org", full_name="Kim Known")
+    staff = AdjusterFactory(email="staff@example.org")
+    client = _signed_in(advocate)
+    with django_capture_on_commit_callbacks(execute=True):
+        _file_for(client, "Known@Example.org")
+        _file_for(client, staff.email)
+
+    (email,) = mail.outbox  # staff cannot invite an advocate, so they are sent nothing
+    assert email.to == [existing.email]
+    assert advocate.get_full_name() in email.subject
+    assert advocate.email in email.body and "Your advocates" in email.body
+    assert reverse("intake:authorities") in email.body
+    assert "Sam Lee" not in email.body  # nothing the advocate typed about the patient
+    assert not Authority.objects.filter(patient=existing).exists()
+
+
+def test_filing_on_behalf_is_limited_per_advocate_and_keeps_what_was_typed(settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "file_on_behalf": "2/h/user"}
+    advocate = _verified_advocate()
+    client = _signed_in(advocate)
+    assert _file_for(client, "one@example.org").status_code == 302
+    assert _file_for(client, "two@example.org").status_code == 302
+
+    refused = _file_for(client, "three@example.org", full_name="Third Patient")
+
+    assert refused.status_code == 429
+    body = refused.content.decode()
+    assert "as many claims for patients as the portal allows in 1 hour" in body
+    assert 'value="three@example.org"' in body and 'value="Third Patient"' in body
+    assert not User.objects.filter(email="three@example.org").exists()
+    # Another advocate has their own allowance.
+    assert _file_for(_signed_in(_verified_advocate()), "three@example.org").status_code == 302
+
+
+def test_invitations_are_limited_per_patient_and_keep_what_was_typed(claim, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "authority_invite": "2/h/user"}
+    client = _signed_in(claim.claimant)
+
+    def invite(email):
+        return client.post(
+            reverse("intake:authorities"),
+            {"email": email, "claim": str(claim.pk), "scopes": ["may_message"], "expires_on": ""},
+        )
+
+    assert invite("a@example.org").status_code == 302
+    assert invite("b@example.org").status_code == 302
+    refused = invite("c@example.org")
+
+    assert refused.status_code == 429
+    body = refused.content.decode()
+    assert "as many invitations as the portal allows in 1 hour" in body
+    assert 'value="c@example.org"' in body
+    assert re.search(r'value="may_message"[^>]*checked', body)
+    assert not Authority.objects.filter(invited_email="c@example.org").exists()
 
 
 def test_a_claim_filed_on_behalf_needs_the_authority_form_before_it_is_sent():
