@@ -32,12 +32,11 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def write_with_retry(write: Callable[[], object], *, what: str) -> bool:
-    """Run `write` in a transaction of its own, again after a transient database error, up to
-    WRITE_ATTEMPTS times. Returns whether it was written."""
+    """Run `write` (one statement) in a transaction of its own, again after a transient database
+    error, up to WRITE_ATTEMPTS times. Returns whether it was written."""
     for attempt in range(WRITE_ATTEMPTS):
         try:
-            with transaction.atomic():
-                write()
+            _in_own_transaction(write)
             return True
         except TRANSIENT_DATABASE_ERRORS:
             logger.warning("Could not record %s (try %d); trying again.", what, attempt + 1)
@@ -49,6 +48,17 @@ def write_with_retry(write: Callable[[], object], *, what: str) -> bool:
         if attempt + 1 < WRITE_ATTEMPTS:
             time.sleep(backoff_seconds(attempt))
     return False
+
+
+def _in_own_transaction(write: Callable[[], object]) -> None:
+    """Outside a transaction, one statement in autocommit is its own transaction (and spares
+    the BEGIN and COMMIT round trips); inside a caller's, a savepoint lets a failed try be
+    undone and tried again."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            write()
+    else:
+        write()
 
 
 def discard_broken_connection() -> None:

@@ -2,13 +2,7 @@
 message read back from the server, a refused address (550) failing at once, a busy server (451)
 retried and then failed, and an administrator's retry."""
 
-import email
-import email.policy
-import socket
-import threading
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from notifications import emails, services
@@ -18,6 +12,7 @@ from notifications.services import Outcome
 from portal.models import Role
 from tests.factories import AdministratorFactory
 from tests.notifications.conftest import SECRETS
+from tests.notifications.smtp import smtp_server
 from tests.portal.test_selectors import _signed_in
 
 pytestmark = pytest.mark.django_db
@@ -78,55 +73,10 @@ def test_the_sign_in_link_leads_staff_to_their_claim_page_and_patients_to_their_
 # --- A real SMTP server -------------------------------------------------------------------------
 
 
-class Handler:
-    """Accepts messages, or answers every recipient with `refuse` (e.g. "550 ...")."""
-
-    def __init__(self, refuse: str | None = None):
-        self.refuse = refuse
-        #: Refuse this one address only (550), accept the others.
-        self.refuse_only: str | None = None
-        #: Answer this one address "try again later" (451), accept the others.
-        self.busy_only: str | None = None
-        self.messages: list[email.message.EmailMessage] = []
-        self.attempts = 0
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        with self.lock:
-            self.attempts += 1
-        if self.refuse:
-            return self.refuse
-        if address == self.refuse_only:
-            return "550 5.1.1 No such mailbox"
-        if address == self.busy_only:
-            return "451 4.3.0 Try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.SMTP))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(settings):
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    yield handler
-    controller.stop()
+    with smtp_server(settings) as handler:
+        yield handler
 
 
 def _one_pending_email(world, settings) -> Notification:
