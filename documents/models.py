@@ -2,6 +2,7 @@
 virus scanner has passed them. The original file name is for display only."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +47,53 @@ STATUS_MESSAGES = {
         "staff have been told; you do not need to do anything."
     ),
 }
+OVERDUE_MESSAGE = _(
+    "Checking this file for viruses is taking longer than usual. It can be opened once that is "
+    "done. Our staff have been told; you do not need to do anything."
+)
+
+
+class UnscannableReason(models.TextChoices):
+    """Why the portal itself refused to pass a packed document (DOCX, ODT) to the scanner:
+    recorded as the document's signature, so staff and the patient see the same reason."""
+
+    TOO_MANY_FILES = "Portal.Archive.TooManyFiles", _("Too many files packed inside")
+    TOO_LARGE_UNPACKED = "Portal.Archive.TooLargeUnpacked", _("Too large once unpacked")
+    COMPRESSION_RATIO = "Portal.Archive.CompressionRatio", _("Packed far more tightly than usual")
+    NESTED_TOO_DEEP = "Portal.Archive.NestedTooDeep", _("Packed files nested too deeply")
+    ENCRYPTED = "Portal.Archive.Encrypted", _("Protected with a password")
+    DAMAGED = "Portal.Archive.Damaged", _("Damaged or incomplete")
+
+
+def _unscannable_message(reason: str) -> str:
+    """The plain-words reason for a document the portal would not pass to the scanner."""
+    limits = {
+        "files": settings.DOCUMENT_ARCHIVE_MAX_ENTRIES,
+        "size": settings.DOCUMENT_ARCHIVE_MAX_UNCOMPRESSED_MB,
+        "depth": settings.DOCUMENT_ARCHIVE_MAX_DEPTH,
+    }
+    why = {
+        UnscannableReason.TOO_MANY_FILES: _(
+            "it holds more than %(files)d files packed inside it, more than we can check"
+        ),
+        UnscannableReason.TOO_LARGE_UNPACKED: _(
+            "once unpacked it would take more than %(size)d MB, more than we can check"
+        ),
+        UnscannableReason.COMPRESSION_RATIO: _(
+            "it unpacks to far more than its own size, as files made to overload virus checkers do"
+        ),
+        UnscannableReason.NESTED_TOO_DEEP: _(
+            "it holds packed files inside packed files more than %(depth)d levels deep"
+        ),
+        UnscannableReason.ENCRYPTED: _("part of it is protected with a password"),
+        UnscannableReason.DAMAGED: _("it is damaged or incomplete, so we could not look inside it"),
+    }[UnscannableReason(reason)] % limits
+    return _(
+        "We could not check this file for viruses because %(why)s, so nobody can open it. "
+        "Please send it as a PDF, or without the files packed inside it."
+    ) % {"why": why}
+
+
 WITHDRAWN_MESSAGE = _(
     "A later virus check found a problem with this file, so it has been removed from view. "
     "Please send a clean copy."
@@ -79,6 +127,9 @@ class Document(models.Model):
     signature_version = models.CharField(max_length=200, blank=True)
     scanned_at = models.DateTimeField(null=True, blank=True)
     scan_attempts = models.PositiveIntegerField(default=0)
+    # When the next scan attempt should have started: at upload, then after each retry's backoff
+    # or requeue. The sweeper queues again a pending document whose attempt is long past due.
+    scan_due_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(max_length=300, blank=True)
     # Set when a rescan finds a threat in a file that had passed: hidden and flagged for staff.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -93,6 +144,7 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["claim", "created_at"], name="document_claim_created_idx"),
             models.Index(fields=["scan_status", "created_at"], name="document_status_created_idx"),
+            models.Index(fields=["scan_status", "scan_due_at"], name="document_status_due_idx"),
             models.Index(
                 fields=["scan_status", "signature_version"], name="document_status_sigver_idx"
             ),
@@ -130,11 +182,26 @@ class Document(models.Model):
         """What the state means, in plain words for the person who sent the file."""
         if self.withdrawn_at is not None:
             return str(WITHDRAWN_MESSAGE)
+        if self.is_overdue:
+            return str(OVERDUE_MESSAGE)
+        if self.signature in UnscannableReason.values:
+            return _unscannable_message(self.signature)
         return str(STATUS_MESSAGES[self.scan_status])
 
     @property
+    def is_overdue(self) -> bool:
+        """Still pending DOCUMENT_SCAN_OVERDUE_MINUTES after upload: shown to staff as a problem."""
+        return self.scan_status == ScanStatus.PENDING and self.created_at < overdue_cutoff()
+
+    @property
     def is_flagged(self) -> bool:
-        return self.withdrawn_at is not None or self.scan_status in (
-            ScanStatus.INFECTED,
-            ScanStatus.ERROR,
+        return (
+            self.withdrawn_at is not None
+            or self.scan_status in (ScanStatus.INFECTED, ScanStatus.ERROR)
+            or self.is_overdue
         )
+
+
+def overdue_cutoff(now=None):
+    """Documents uploaded before this and still pending are overdue."""
+    return (now or timezone.now()) - timedelta(minutes=settings.DOCUMENT_SCAN_OVERDUE_MINUTES)

@@ -177,10 +177,25 @@ class ObjectWriter:
                 )
 
 
-def open_stream(key: str) -> tuple[BinaryIO, str]:
-    """A streaming reader of the object and its ETag; reading never loads it whole."""
-    reply = client().get_object(Bucket=settings.S3_BUCKET, Key=key)
+def open_stream(key: str, *, if_match: str = "") -> tuple[BinaryIO, str]:
+    """A streaming reader of the object and its ETag; reading never loads it whole. With
+    `if_match`, S3 refuses (PreconditionFailed) unless the object is still that version."""
+    extra = {"IfMatch": if_match} if if_match else {}
+    reply = client().get_object(Bucket=settings.S3_BUCKET, Key=key, **extra)
     return reply["Body"], reply["ETag"]
+
+
+def size_and_etag(key: str) -> tuple[int, str]:
+    reply = client().head_object(Bucket=settings.S3_BUCKET, Key=key)
+    return reply["ContentLength"], reply["ETag"]
+
+
+def read_range(key: str, *, start: int, end: int, etag: str) -> bytes:
+    """Bytes start..end (inclusive) of the object, only from the version with `etag`."""
+    reply = client().get_object(
+        Bucket=settings.S3_BUCKET, Key=key, Range=f"bytes={start}-{end}", IfMatch=etag
+    )
+    return reply["Body"].read()
 
 
 def copy_if_unchanged(

@@ -1,8 +1,14 @@
 """Talking to clamd: the one place that knows its protocol, replies and failure modes."""
 
 import enum
+import io
+import logging
+import os
 import socket
 import struct
+import threading
+import time
+import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -13,6 +19,10 @@ from django.conf import settings
 STREAM_CHUNK_BYTES = 64 * 1024
 SIZE_LIMIT_REPLY = "INSTREAM size limit exceeded"
 LIMITS_EXCEEDED_SIGNATURE = "Heuristics.Limits.Exceeded"
+#: Levels of the check's over-limit probe: past any sensible MaxRecursion (clamd's default is 17).
+PROBE_DEPTH = 64
+
+logger = logging.getLogger(__name__)
 
 
 class ScannerUnavailable(Exception):
@@ -140,3 +150,84 @@ def _judge(reply: str) -> ScanResult:
             return ScanResult(Verdict.UNSCANNABLE, signature)
         return ScanResult(Verdict.INFECTED, signature)
     raise _unavailable(ValueError(f"unexpected reply {reply[:100]!r}"))
+
+
+# --- The check clamd must pass before it scans ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScannerCheck:
+    ok: bool
+    #: Why it failed, naming no host or port (/health/ shows it).
+    detail: str = "ok"
+
+
+def over_limit_probe() -> bytes:
+    """Zips nested PROBE_DEPTH deep around random bytes, built in memory (about 7 KB). Random,
+    because clamd caches the digests of files it found clean: a probe it had seen before would
+    be answered from that cache without being unpacked."""
+    data = os.urandom(16).hex().encode()
+    for level in range(PROBE_DEPTH):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("probe.zip" if level else "probe.txt", data)
+        data = buffer.getvalue()
+    return data
+
+
+def scanner_check(*, timeout: float | None = None) -> ScannerCheck:
+    """Ask clamd to prove it works: EICAR must be found, and the over-limit probe must come back
+    Heuristics.Limits.Exceeded (which needs AlertExceedsMax): otherwise clamd passes as clean
+    whatever lies past its limits."""
+    try:
+        eicar = scan_stream(io.BytesIO(clamd.EICAR), timeout=timeout)
+        probe = scan_stream(io.BytesIO(over_limit_probe()), timeout=timeout)
+    except ScannerUnavailable as exc:
+        logger.warning("The virus scanner check could not reach clamd: %s", exc)
+        return ScannerCheck(False, "clamd is not answering")
+    if eicar.verdict != Verdict.INFECTED:
+        return _check_failed("clamd did not find the EICAR test file")
+    if not probe.signature.startswith(LIMITS_EXCEEDED_SIGNATURE):
+        return _check_failed(
+            "clamd does not report files past its scan limits (set AlertExceedsMax yes)"
+        )
+    return ScannerCheck(True)
+
+
+def _check_failed(detail: str) -> ScannerCheck:
+    logger.error("The virus scanner at %s failed its check: %s.", clamd_address(), detail)
+    return ScannerCheck(False, detail)
+
+
+#: When each clamd address (as configured) last passed the check, in this process.
+_passed_at: dict[str, float] = {}
+_passed_lock = threading.Lock()
+
+
+def scanner_check_now() -> ScannerCheck:
+    """Run the check and remember a pass for CLAMD_CHECK_SECONDS."""
+    result = scanner_check()
+    with _passed_lock:
+        if result.ok:
+            _passed_at[clamd_address()] = time.monotonic()
+        else:
+            _passed_at.pop(clamd_address(), None)
+    return result
+
+
+def require_checked_scanner() -> None:
+    """Raise ScannerUnavailable unless clamd passed the check within CLAMD_CHECK_SECONDS.
+
+    A failure is not remembered: the next scan attempt (after its backoff) checks again, so a
+    clamd that has been put right is used at once.
+    """
+    with _passed_lock:
+        passed_at = _passed_at.get(clamd_address())
+    if passed_at is not None and time.monotonic() - passed_at < settings.CLAMD_CHECK_SECONDS:
+        return
+    result = scanner_check_now()
+    if not result.ok:
+        raise ScannerUnavailable(
+            f"The virus scanner (clamd at {clamd_address()}) failed its check: {result.detail}. "
+            "Documents stay pending until it passes."
+        )

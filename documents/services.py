@@ -21,15 +21,23 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents import objects
+from documents import archives, objects
 from documents.models import (
     CLEAN_PREFIX,
     QUARANTINE_PREFIX,
     Document,
     ScanStatus,
+    overdue_cutoff,
 )
 from documents.names import content_disposition
-from documents.scanner import ScannerUnavailable, ScanResult, Verdict, scan_stream, scanner_version
+from documents.scanner import (
+    ScannerUnavailable,
+    ScanResult,
+    Verdict,
+    require_checked_scanner,
+    scan_stream,
+    scanner_version,
+)
 from documents.upload import MB, StoredUpload, UploadLimits
 from intake.models import Claim, ClaimStatus
 from notifications.services import notification_create_for_document_verdict
@@ -181,9 +189,21 @@ class _HashingReader:
         return bytes(chunk)
 
 
-def _scan_object(key: str) -> tuple[ScanResult, str, str]:
-    """Stream the object to clamd; returns the verdict, the SHA-256 of what was sent, the ETag."""
-    body, etag = objects.open_stream(key)
+def _scan_object(key: str, *, content_type: str) -> tuple[ScanResult, str, str]:
+    """Stream the object to clamd; returns the verdict, the SHA-256 of what was sent, the ETag.
+
+    A zip-based document is first checked against the archive limits (documents.archives): one
+    past them is unscannable without being sent, and the scan reads the version checked. clamd
+    is used only once it has passed its check (documents.scanner.require_checked_scanner).
+    """
+    checked_etag = ""
+    if archives.is_zip_based(content_type):
+        check = archives.archive_check(key=key)
+        if check.problem is not None:
+            return ScanResult(Verdict.UNSCANNABLE, check.problem.value), "", check.etag
+        checked_etag = check.etag
+    require_checked_scanner()
+    body, etag = objects.open_stream(key, if_match=checked_etag)
     try:
         reader = _HashingReader(body)
         result = scan_stream(reader)
@@ -213,24 +233,30 @@ def _current_scanner_version() -> str:
         return ""
 
 
-def document_scan_run(*, document_id: uuid.UUID) -> ScanOutcome:
+def document_scan_run(*, document_id: uuid.UUID, retry_in: int = 0) -> ScanOutcome:
     """Scan a pending document and record the verdict; a clean one is promoted.
 
     Idempotent: the row is locked and re-checked, so a redelivered or repeated task changes
-    nothing once the document has left `pending`. RETRY leaves the document pending.
+    nothing once the document has left `pending`. RETRY leaves the document pending, its next
+    attempt due in `retry_in` seconds (the caller's backoff), which the sweeper respects.
     """
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()
         if document is None or document.scan_status != ScanStatus.PENDING:
             return ScanOutcome.SKIPPED
         document.scan_attempts += 1
+        document.scan_due_at = timezone.now() + timedelta(seconds=retry_in)
         try:
-            result, digest, etag = _scan_object(document.storage_key)
+            result, digest, etag = _scan_object(
+                document.storage_key, content_type=document.content_type
+            )
         except ScannerUnavailable as error:
             return _scan_failed(document, str(error))
         except objects.StorageErrors as error:
             if _is_missing(error):
                 return _scan_error(document, "The quarantined object is missing.")
+            if _is_changed(error):
+                return _scan_failed(document, "The file changed while it was checked.")
             return _scan_failed(document, f"The object store is unavailable: {error}")
 
         if result.verdict == Verdict.CLEAN and digest != document.sha256:
@@ -268,7 +294,7 @@ def document_scan_run(*, document_id: uuid.UUID) -> ScanOutcome:
 def _scan_failed(document: Document, reason: str) -> ScanOutcome:
     """Keep the document pending, note the attempt and why; the task retries with backoff."""
     document.last_error = reason[:300]
-    document.save(update_fields=["scan_attempts", "last_error"])
+    document.save(update_fields=["scan_attempts", "scan_due_at", "last_error"])
     return ScanOutcome.RETRY
 
 
@@ -347,7 +373,9 @@ def document_rescan_run(*, document_id: uuid.UUID) -> ScanOutcome:
         ):
             return ScanOutcome.SKIPPED
         try:
-            result, digest, _etag = _scan_object(document.storage_key)
+            result, digest, _etag = _scan_object(
+                document.storage_key, content_type=document.content_type
+            )
         except (ScannerUnavailable, *objects.StorageErrors):
             return ScanOutcome.RETRY
         now = timezone.now()
@@ -375,13 +403,32 @@ def document_rescan_run(*, document_id: uuid.UUID) -> ScanOutcome:
 
 
 def documents_requeue_pending(*, now: datetime) -> int:
-    """Queue again the scans of documents never attempted within DOCUMENT_SCAN_REQUEUE_MINUTES
-    (a message lost with the broker, or a worker killed before its first attempt committed)."""
+    """Queue again every pending document whose next attempt is DOCUMENT_SCAN_REQUEUE_MINUTES
+    overdue, whatever its attempts so far: a message lost with the broker, a worker killed
+    mid-scan, retries that ended on a database error. Returns how many were queued.
+
+    Each is marked due now before it is queued, so the next sweep leaves it alone for as long
+    again; a document still waiting past DOCUMENT_SCAN_OVERDUE_MINUTES is shown to staff (see
+    Document.is_overdue) and counted in the log here.
+    """
     cutoff = now - timedelta(minutes=settings.DOCUMENT_SCAN_REQUEUE_MINUTES)
-    stale = Document.objects.filter(
-        scan_status=ScanStatus.PENDING, scan_attempts=0, created_at__lt=cutoff
-    ).values_list("pk", flat=True)
-    return sum(document_scan_queue(document_id=pk) for pk in stale)
+    stale = list(
+        Document.objects.filter(scan_status=ScanStatus.PENDING, scan_due_at__lt=cutoff)
+        .order_by("scan_due_at")
+        .values_list("pk", flat=True)
+    )
+    Document.objects.filter(pk__in=stale, scan_status=ScanStatus.PENDING).update(scan_due_at=now)
+    queued = sum(document_scan_queue(document_id=pk) for pk in stale)
+    overdue = Document.objects.filter(
+        scan_status=ScanStatus.PENDING, created_at__lt=overdue_cutoff(now)
+    ).count()
+    if overdue:
+        logger.warning(
+            "%d document(s) have waited over %d minutes for their virus check.",
+            overdue,
+            settings.DOCUMENT_SCAN_OVERDUE_MINUTES,
+        )
+    return queued
 
 
 def documents_purge_infected(*, now: datetime) -> int:
@@ -449,7 +496,8 @@ def documents_scan_again(*, documents: QuerySet[Document], actor: User) -> int:
         for document in documents.select_for_update().filter(scan_status=ScanStatus.ERROR):
             document.scan_status = ScanStatus.PENDING
             document.scan_attempts = 0
-            document.save(update_fields=["scan_status", "scan_attempts"])
+            document.scan_due_at = timezone.now()
+            document.save(update_fields=["scan_status", "scan_attempts", "scan_due_at"])
             audit_event_record(
                 action=AuditAction.CHANGE, actor=actor, obj=document, detail={"scan": "again"}
             )

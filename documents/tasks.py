@@ -27,7 +27,10 @@ def scan_retry_countdown(retries: int) -> int:
 def document_scan_run(self, document_id: str) -> str:
     """Scan one pending document; while clamd or S3 is unavailable, retry with backoff, then
     leave the document in `error` for the triage lead."""
-    outcome = services.document_scan_run(document_id=uuid.UUID(document_id))
+    outcome = services.document_scan_run(
+        document_id=uuid.UUID(document_id),
+        retry_in=scan_retry_countdown(self.request.retries),
+    )
     if outcome != ScanOutcome.RETRY:
         return outcome.value
     if self.request.retries >= settings.DOCUMENT_SCAN_MAX_RETRIES:
@@ -55,7 +58,7 @@ def documents_rescan_if_signatures_changed() -> int:
 
 @shared_task(acks_late=True)
 def documents_requeue_pending() -> int:
-    """Beat: queue scans that were lost (broker down at upload, worker killed)."""
+    """Beat, every minute: queue again scans long overdue (lost message, killed worker)."""
     return services.documents_requeue_pending(now=timezone.now())
 
 

@@ -287,6 +287,9 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="127.0.0.1")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30.0)
+# clamd must pass its check (EICAR found, an archive nested past its limits reported as
+# Heuristics.Limits.Exceeded) before it scans; a worker repeats the check this often.
+CLAMD_CHECK_SECONDS = env.int("CLAMD_CHECK_SECONDS", default=60)
 
 # --- Documents --------------------------------------------------------------------------------
 # Limits enforced while an upload streams (documents.upload), before the body is read whole.
@@ -299,8 +302,20 @@ DOCUMENT_INFECTED_RETENTION_DAYS = env.int("DOCUMENT_INFECTED_RETENTION_DAYS", d
 DOCUMENT_SCAN_MAX_RETRIES = env.int("DOCUMENT_SCAN_MAX_RETRIES", default=10)
 DOCUMENT_SCAN_RETRY_BASE_SECONDS = env.int("DOCUMENT_SCAN_RETRY_BASE_SECONDS", default=15)
 DOCUMENT_SCAN_RETRY_MAX_SECONDS = env.int("DOCUMENT_SCAN_RETRY_MAX_SECONDS", default=900)
-# Pending documents never attempted after this long are queued again (a lost message).
-DOCUMENT_SCAN_REQUEUE_MINUTES = env.int("DOCUMENT_SCAN_REQUEUE_MINUTES", default=15)
+# A pending document whose next attempt is this long overdue is queued again, whatever its
+# attempts so far (a lost message, a killed worker, retries that ended on a database error).
+DOCUMENT_SCAN_REQUEUE_MINUTES = env.int("DOCUMENT_SCAN_REQUEUE_MINUTES", default=5)
+# Still pending this long after upload: shown to the triage lead and in the admin, and the
+# patient is told it is taking longer than usual.
+DOCUMENT_SCAN_OVERDUE_MINUTES = env.int("DOCUMENT_SCAN_OVERDUE_MINUTES", default=30)
+# A Word or OpenDocument file (a zip) is refused as unscannable before clamd sees it when its
+# central directory passes one of these. The unpacked total stays under clamd's MaxScanSize.
+DOCUMENT_ARCHIVE_MAX_ENTRIES = env.int("DOCUMENT_ARCHIVE_MAX_ENTRIES", default=1000)
+DOCUMENT_ARCHIVE_MAX_UNCOMPRESSED_MB = env.int("DOCUMENT_ARCHIVE_MAX_UNCOMPRESSED_MB", default=200)
+# Unpacked size over packed size, for any packed file of a megabyte or more.
+DOCUMENT_ARCHIVE_MAX_RATIO = env.int("DOCUMENT_ARCHIVE_MAX_RATIO", default=100)
+# Archives inside the document (an embedded spreadsheet is one level).
+DOCUMENT_ARCHIVE_MAX_DEPTH = env.int("DOCUMENT_ARCHIVE_MAX_DEPTH", default=3)
 # Objects no document refers to are deleted once older than this (longer than any upload).
 DOCUMENT_ORPHAN_GRACE_MINUTES = env.int("DOCUMENT_ORPHAN_GRACE_MINUTES", default=120)
 # Only the document upload view takes files, streaming them to S3 with its own handler; anywhere
@@ -364,9 +379,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.documents_rescan_if_signatures_changed",
         "schedule": crontab(minute=40),
     },
+    # Every minute, so a lost scan waits DOCUMENT_SCAN_REQUEUE_MINUTES, not that plus a period.
     "documents-requeue-pending": {
         "task": "documents.tasks.documents_requeue_pending",
-        "schedule": crontab(minute="*/10"),
+        "schedule": crontab(minute="*"),
     },
     "documents-reap-orphans": {
         "task": "documents.tasks.document_reap_orphans",
@@ -441,6 +457,8 @@ NOTIFICATIONS_DELIVER_IN_PROCESS = env.bool("NOTIFICATIONS_DELIVER_IN_PROCESS", 
 
 # --- Health checks ----------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+# /health/ answers from results this fresh, so probes cannot load the services it checks.
+HEALTH_CHECK_CACHE_SECONDS = env.float("HEALTH_CHECK_CACHE_SECONDS", default=5.0)
 
 # --- Logging: no health details are ever logged; request bodies are never logged -------------
 LOGGING = {

@@ -332,16 +332,84 @@ def test_infected_files_are_deleted_after_their_retention(claim, settings):
     assert object_exists(recent.storage_key)
 
 
-def test_pending_documents_never_attempted_are_queued_again(claim, settings, tasks_run_here):
-    settings.DOCUMENT_SCAN_REQUEUE_MINUTES = 15
-    lost = stored(claim, samples.pdf())
-    Document.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    stored(claim, samples.pdf())  # too recent
-    stored(claim, samples.pdf(), scan_attempts=2)  # retrying already
+def _due(document: Document, **ago) -> None:
+    Document.objects.filter(pk=document.pk).update(scan_due_at=timezone.now() - timedelta(**ago))
 
-    assert services.documents_requeue_pending(now=timezone.now()) == 1
-    lost.refresh_from_db()
-    assert lost.scan_status == ScanStatus.CLEAN  # scanned by the task it queued
+
+def test_every_pending_document_long_past_due_is_queued_again_whatever_its_attempts(
+    claim, settings, tasks_run_here
+):
+    settings.DOCUMENT_SCAN_REQUEUE_MINUTES = 5
+    lost = stored(claim, samples.pdf())  # its message went with the broker
+    _due(lost, minutes=6)
+    # Its retries ended on a database error, which no later retry or sweep used to pick up.
+    locked_out = stored(claim, samples.pdf(), scan_attempts=4, last_error="database is locked")
+    _due(locked_out, hours=3)
+    recent = stored(claim, samples.pdf())  # its task is on its way
+    retrying = stored(claim, samples.pdf(), scan_attempts=2)
+    Document.objects.filter(pk=retrying.pk).update(
+        scan_due_at=timezone.now() + timedelta(minutes=10)
+    )
+
+    assert services.documents_requeue_pending(now=timezone.now()) == 2
+
+    for document in (lost, locked_out):
+        document.refresh_from_db()
+        assert document.scan_status == ScanStatus.CLEAN  # scanned by the task it queued
+    for document in (recent, retrying):
+        document.refresh_from_db()
+        assert document.scan_status == ScanStatus.PENDING
+
+
+@pytest.fixture
+def broker_emptied_afterwards():
+    """For tests that leave scan messages on the broker: no later worker runs them."""
+    yield
+    celery_app.control.purge()
+
+
+def test_a_requeued_document_waits_as_long_again_before_the_next_requeue(
+    claim, settings, broker_emptied_afterwards
+):
+    settings.DOCUMENT_SCAN_REQUEUE_MINUTES = 5
+    document = stored(claim, samples.pdf())
+    _due(document, minutes=6)
+    now = timezone.now()
+
+    assert services.documents_requeue_pending(now=now) == 1
+    # The beat runs every minute: the document is not queued again at each run.
+    assert services.documents_requeue_pending(now=now + timedelta(minutes=1)) == 0
+    assert services.documents_requeue_pending(now=now + timedelta(minutes=6)) == 1
+
+
+def test_a_scan_waiting_out_its_retry_backoff_is_not_requeued_early(
+    claim, settings, broker_emptied_afterwards
+):
+    settings.DOCUMENT_SCAN_REQUEUE_MINUTES = 5
+    settings.CLAMD_PORT = closed_port()
+    document = stored(claim, samples.pdf())
+
+    outcome = services.document_scan_run(document_id=document.pk, retry_in=900)
+
+    assert outcome == ScanOutcome.RETRY
+    now = timezone.now()
+    assert services.documents_requeue_pending(now=now + timedelta(minutes=19)) == 0
+    assert services.documents_requeue_pending(now=now + timedelta(minutes=21)) == 1
+
+
+def test_a_document_pending_past_the_overdue_time_is_flagged_and_explained(claim, settings):
+    settings.DOCUMENT_SCAN_OVERDUE_MINUTES = 30
+    waiting = stored(claim, samples.pdf())
+    stuck = stored(claim, samples.pdf())
+    Document.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    stuck.refresh_from_db()
+
+    assert not waiting.is_overdue
+    assert not waiting.is_flagged
+    assert stuck.is_overdue
+    assert stuck.is_flagged
+    assert "taking longer than usual" in stuck.status_message
+    assert "taking longer than usual" not in waiting.status_message
 
 
 def test_the_retry_backoff_grows_and_is_capped(settings):

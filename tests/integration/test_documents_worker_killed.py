@@ -28,8 +28,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class HoldingProxy:
-    """A TCP proxy to clamd that lets the first bytes of a scan through, then holds the stream
-    until released: a scan that is certainly under way when the worker is killed."""
+    """A TCP proxy to clamd that holds the document's scan at its first bytes until released: a
+    scan that is certainly under way when the worker is killed. The scanner check's own scans
+    (EICAR and the probe) pass unheld."""
 
     def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -51,10 +52,10 @@ class HoldingProxy:
     def _pump(self, source, target, to_clamd: bool):
         try:
             while data := source.recv(65536):
-                if to_clamd and b"INSTREAM" in data:
+                if to_clamd and b"%PDF-" in data:
                     self.scan_started.set()
+                    self.released.wait()  # before the document's bytes reach clamd
                     target.sendall(data)
-                    self.released.wait()
                     continue
                 target.sendall(data)
         except OSError:
