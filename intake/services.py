@@ -1,16 +1,18 @@
 """Writes for claims: drafts, submission with its reference, and every move of the lifecycle."""
 
 import datetime
+import logging
 from datetime import timedelta
 from decimal import Decimal
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents.models import DocumentCategory, ScanStatus
+from documents import objects as document_objects
+from documents.models import Document, DocumentCategory, ScanStatus
 from intake import signals
 from intake.emails import send_draft_email
 from intake.limitation import limitation_deadline
@@ -32,6 +34,8 @@ from notifications.services import (
 from portal import access
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
+
+logger = logging.getLogger(__name__)
 
 
 class ClaimError(Exception):
@@ -242,26 +246,43 @@ def claim_acknowledge_duplicate(*, claim: Claim, user: User) -> Claim:
     return claim_draft_update(claim=claim, user=user, changes={"duplicate_acknowledged": True})
 
 
-def drafts_remind_and_purge(*, now: datetime.datetime) -> tuple[int, int]:
-    """Remind patients of drafts untouched for DRAFT_REMINDER_DAYS, telling them the date it will
-    be deleted; delete drafts still untouched that long after the reminder, with a notice.
+class DraftsRun(NamedTuple):
+    """What one run of drafts_remind_and_purge did."""
 
-    Safe to repeat: a draft is reminded once per stale spell and deleted once. Returns the counts.
-    """
+    reminded: int
+    purged: int
+    failed: int
+
+
+def drafts_remind_and_purge(*, now: datetime.datetime) -> DraftsRun:
+    """Remind patients of drafts untouched for DRAFT_REMINDER_DAYS, telling them the date it will
+    be deleted; delete drafts still untouched that long after the reminder, with their documents
+    (rows and stored objects), and send a notice.
+
+    Safe to repeat: a draft is reminded once per stale spell and deleted once. Each draft is its
+    own transaction, so one that cannot be deleted is counted in `failed`, logged by its id, and
+    the rest still go."""
     grace = timedelta(days=settings.DRAFT_PURGE_DAYS - settings.DRAFT_REMINDER_DAYS)
     drafts = Claim.objects.filter(status=ClaimStatus.DRAFT).select_related("claimant")
     # Deletion counts from the reminder, so a late reminder still gives the full notice.
-    purge_due = drafts.filter(draft_reminded_at__lt=now - grace)
+    purge_before = now - grace
+    purged = failed = 0
+    for claim_id in drafts.filter(draft_reminded_at__lt=purge_before).values_list("pk", flat=True):
+        try:
+            purged += _draft_purge(claim_id=claim_id, reminded_before=purge_before)
+        except Exception as error:  # noqa: BLE001 - one draft never stops the run
+            failed += 1
+            # The id only: an error's text may quote the rows (file names, answers).
+            logger.error("Could not delete stale draft %s (%s).", claim_id, type(error).__name__)
     reminder_due = drafts.filter(
         updated_at__lt=now - timedelta(days=settings.DRAFT_REMINDER_DAYS),
         draft_reminded_at__isnull=True,
     )
-    purged = sum(_draft_purge(claim=claim) for claim in purge_due)
     reminded = sum(
         _draft_remind(claim=claim, now=now, deleted_on=(now + grace).date())
         for claim in reminder_due
     )
-    return reminded, purged
+    return DraftsRun(reminded=reminded, purged=purged, failed=failed)
 
 
 def _draft_remind(*, claim: Claim, now: datetime.datetime, deleted_on: datetime.date) -> bool:
@@ -277,18 +298,43 @@ def _draft_remind(*, claim: Claim, now: datetime.datetime, deleted_on: datetime.
     return bool(claimed)
 
 
-def _draft_purge(*, claim: Claim) -> bool:
+def _draft_purge(*, claim_id, reminded_before: datetime.datetime) -> bool:
+    """Delete one stale draft and its documents (an advocate's authority form, say); their
+    objects in S3 go once the deletion is committed (any left over, the orphan reaper takes)."""
     with transaction.atomic():
-        deleted, _ = Claim.objects.filter(pk=claim.pk, status=ClaimStatus.DRAFT).delete()
-        if deleted:
+        # Still a draft, still untouched since its reminder: an overlapping run or the patient's
+        # own edit may have come first.
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("claimant")
+            .filter(pk=claim_id, status=ClaimStatus.DRAFT, draft_reminded_at__lt=reminded_before)
+            .first()
+        )
+        if claim is None:
+            return False
+        documents = list(Document.objects.filter(claim=claim))
+        for document in documents:
             audit_event_record(
-                action=AuditAction.DELETE,
-                object_type="intake.claim",
-                object_id=str(claim.pk),
-                detail={"reason": "draft untouched"},
+                action=AuditAction.DELETE, obj=document, detail={"reason": "draft untouched"}
             )
-            transaction.on_commit(lambda: send_draft_email(claim=claim, kind="purged"))
-    return bool(deleted)
+        Document.objects.filter(claim=claim).delete()
+        claim.delete()
+        audit_event_record(
+            action=AuditAction.DELETE,
+            object_type="intake.claim",
+            object_id=str(claim_id),
+            detail={"reason": "draft untouched", "documents": len(documents)},
+        )
+        keys = [document.storage_key for document in documents]
+        # Robust: the draft is gone whatever happens to the notice.
+        transaction.on_commit(lambda: _draft_purged(claim=claim, keys=keys), robust=True)
+    return True
+
+
+def _draft_purged(*, claim: Claim, keys: list[str]) -> None:
+    for key in keys:
+        document_objects.delete_quietly(key)
+    send_draft_email(claim=claim, kind="purged")
 
 
 # --- The claim's thread and the adjuster's decisions --------------------------------------------

@@ -14,8 +14,7 @@ from intake.services import drafts_remind_and_purge
 @shared_task(acks_late=True)
 def drafts_remind_and_purge_task() -> dict:
     """Remind about stale drafts and delete abandoned ones (see the service); safe to repeat."""
-    reminded, purged = drafts_remind_and_purge(now=timezone.now())
-    return {"reminded": reminded, "purged": purged}
+    return drafts_remind_and_purge(now=timezone.now())._asdict()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,16 +1,23 @@
 """Stale drafts: a reminder with the deletion date, then deletion with notice; no health details."""
 
+import logging
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
+from documents import objects
+from documents.models import Document
+from intake import authorities
 from intake.models import Claim
 from intake.services import claim_draft_start, claim_draft_update, drafts_remind_and_purge
 from intake.tasks import drafts_remind_and_purge_task
 from portal.models import AuditAction, AuditEvent
-from tests.factories import UserFactory
+from tests.documents import samples
+from tests.documents.conftest import object_exists, stored
+from tests.factories import AdvocateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +52,8 @@ def test_a_stale_draft_is_reminded_once_with_its_deletion_date(draft, settings, 
     settings.DRAFT_REMINDER_DAYS, settings.DRAFT_PURGE_DAYS = 14, 60
     _age(draft, 15)
 
-    assert run(timezone.now()) == (1, 0)
-    assert run(timezone.now()) == (0, 0)
+    assert run(timezone.now()) == (1, 0, 0)
+    assert run(timezone.now()) == (0, 0, 0)
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -60,7 +67,7 @@ def test_a_stale_draft_is_reminded_once_with_its_deletion_date(draft, settings, 
 def test_a_fresh_draft_is_left_alone(draft, run):
     _age(draft, 3)
 
-    assert run(timezone.now()) == (0, 0)
+    assert run(timezone.now()) == (0, 0, 0)
     assert mail.outbox == []
 
 
@@ -68,8 +75,8 @@ def test_a_reminded_draft_untouched_until_the_date_given_is_deleted_with_notice(
     _age(draft, 15)
     run(timezone.now())
 
-    assert run(timezone.now() + timedelta(days=45)) == (0, 0)
-    assert run(timezone.now() + timedelta(days=47)) == (0, 1)
+    assert run(timezone.now() + timedelta(days=45)) == (0, 0, 0)
+    assert run(timezone.now() + timedelta(days=47)) == (0, 1, 0)
 
     assert not Claim.objects.filter(pk=draft.pk).exists()
     assert "deleted" in mail.outbox[-1].subject
@@ -80,7 +87,7 @@ def test_a_reminded_draft_untouched_until_the_date_given_is_deleted_with_notice(
 def test_a_draft_is_never_deleted_without_a_reminder_first(draft, run):
     _age(draft, 61)
 
-    assert run(timezone.now()) == (1, 0)
+    assert run(timezone.now()) == (1, 0, 0)
     assert Claim.objects.filter(pk=draft.pk).exists()
 
 
@@ -91,11 +98,71 @@ def test_touching_a_reminded_draft_starts_a_new_stale_spell(draft, run):
     claim_draft_update(claim=Claim.objects.get(pk=draft.pk), user=draft.claimant, changes={})
     _age(draft, 61)
 
-    assert run(timezone.now()) == (1, 0)
+    assert run(timezone.now()) == (1, 0, 0)
     assert Claim.objects.filter(pk=draft.pk).exists()
 
 
 def test_the_periodic_task_reports_what_it_did(draft, run):
     _age(draft, 15)
 
-    assert drafts_remind_and_purge_task.apply().get() == {"reminded": 1, "purged": 0}
+    assert drafts_remind_and_purge_task.apply().get() == {"reminded": 1, "purged": 0, "failed": 0}
+
+
+def _reminded_long_ago(claim: Claim) -> None:
+    Claim.objects.filter(pk=claim.pk).update(draft_reminded_at=timezone.now() - timedelta(days=90))
+
+
+@pytest.fixture
+def filed_on_behalf():
+    """A draft an advocate started for a new patient, holding the signed authority form (in S3)."""
+    advocate = AdvocateFactory(advocate_verified_at=timezone.now())
+    claim = authorities.claim_start_on_behalf(
+        advocate=advocate, full_name="Sam Lee", email="sam@example.org"
+    )
+    form = stored(claim, samples.pdf(), name="authority-form.pdf")
+    Document.objects.filter(pk=form.pk).update(category="authority_form", uploader=advocate)
+    yield claim, form
+    objects.delete_quietly(form.storage_key)
+
+
+def test_a_stale_draft_holding_an_authority_form_is_deleted_with_its_document(filed_on_behalf, run):
+    claim, form = filed_on_behalf
+    assert object_exists(form.storage_key)
+    _reminded_long_ago(claim)
+
+    assert run(timezone.now()) == (0, 1, 0)
+
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+    assert not Document.objects.filter(pk=form.pk).exists()
+    assert not object_exists(form.storage_key)
+    assert AuditEvent.objects.filter(
+        action=AuditAction.DELETE, object_type="documents.document", object_id=str(form.pk)
+    ).exists()
+    assert "deleted" in mail.outbox[-1].subject
+
+
+def test_a_draft_that_cannot_be_deleted_never_stops_the_others(draft, filed_on_behalf, run, caplog):
+    claim, form = filed_on_behalf
+    _reminded_long_ago(draft)
+    _reminded_long_ago(claim)
+    # The database itself refuses to delete the first draft, as a lock timeout or a constraint
+    # added later would.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_claim_delete() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'refused on purpose'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_claim_delete BEFORE DELETE ON intake_claim FOR EACH ROW "
+            f"WHEN (OLD.id = '{draft.pk}') EXECUTE FUNCTION refuse_claim_delete()"
+        )
+
+    with caplog.at_level(logging.ERROR, logger="intake.services"):
+        assert run(timezone.now()) == (0, 1, 1)
+
+    assert Claim.objects.filter(pk=draft.pk).exists()
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+    assert not object_exists(form.storage_key)
+    (record,) = caplog.records
+    assert str(draft.pk) in record.getMessage()
+    assert HEALTH_DETAIL not in caplog.text and "refused on purpose" not in caplog.text
