@@ -1,10 +1,12 @@
 """Notifications through the real broker and a real worker, which writes the emails it sends to
-files (tests/integration/conftest.py): delivery after a change, and nothing lost or doubled when
-the broker was down while the changes were made."""
+files (tests/integration/conftest.py): delivery after a change, nothing lost or doubled when the
+broker was down while the changes were made, and a worker killed between its send and its record
+repeating that one email under the same Message-ID."""
 
 import datetime
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +24,8 @@ from notifications.services import notifications_sweep_undelivered
 from notifications.tasks import notification_dispatch
 from portal.tasks import worker_echo
 from tests.notifications.conftest import SECRETS, make_world
-from tests.worker import REPO_ROOT
+from tests.notifications.smtp import smtp_server
+from tests.worker import REPO_ROOT, running_worker
 from tests.worker import database_url as _database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -146,3 +149,52 @@ def test_changes_made_while_the_broker_is_down_are_all_delivered_once_after(cele
     assert emails.filter(state=State.SENT, attempts=1).count() == CHANGES
     recipients = set(re.findall(r"^To: (.+)$", _mail_text(mail_dir), flags=re.MULTILINE))
     assert {world.patient.email for world in worlds} <= recipients
+
+
+def test_a_worker_killed_between_send_and_record_repeats_that_email_with_its_message_id(
+    settings, tmp_path
+):
+    world = make_world(ClaimStatus.UNDER_REVIEW)
+    notification = Notification.objects.create(
+        recipient=world.patient,
+        channel=Channel.EMAIL,
+        kind="claim_acknowledged",
+        title="Your claim has been acknowledged",
+        claim=world.claim,
+        state=State.PENDING,
+        idempotency_key=f"killed-worker:{world.claim.pk}",
+    )
+    # A queue of this test's own, so no other worker of the session takes the task.
+    queue = f"notify-killed-{os.getpid()}"
+    with connection.cursor():
+        database = _database_url(connection.settings_dict)
+    with smtp_server(settings) as smtp:
+        env = {"EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}", "EMAIL_BACKEND": ""}
+        with running_worker(
+            database=database, log_dir=tmp_path, name="killed-worker", queues=queue, env=env
+        ) as worker:
+            # The server has the message; the worker dies before it hears so, let alone records.
+            smtp.on_data = lambda _message: os.kill(worker.pid, signal.SIGKILL)
+            notification_dispatch.apply_async(args=[notification.pk], queue=queue)
+            assert worker.wait(timeout=120) == -signal.SIGKILL
+        smtp.on_data = None
+        [first] = smtp.messages
+        notification.refresh_from_db()
+        assert notification.state == State.SENDING  # taken, never reported on
+
+        # The sweeper gives it back to pending one grace period after it was taken, and queues
+        # it one more later; this process delivers it, to the same server.
+        settings.NOTIFICATIONS_DELIVER_IN_PROCESS = True
+        grace = datetime.timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES, seconds=1)
+        later = timezone.now() + grace
+        assert notifications_sweep_undelivered(now=later) == 0
+        assert notifications_sweep_undelivered(now=later + grace) == 1
+
+        first_again, repeat = smtp.messages
+        assert first_again is first
+        assert repeat["Message-ID"] == first["Message-ID"]
+        assert repeat["To"] == first["To"] == world.patient.email
+        notification.refresh_from_db()
+        assert notification.state == State.SENT
+        assert notifications_sweep_undelivered(now=later + 3 * grace) == 0
+        assert len(smtp.messages) == 2
