@@ -162,11 +162,9 @@ def claims_visible_to(user: User) -> QuerySet[Claim]:
     if user.role == Role.ADJUSTER:
         return submitted.filter(insurer_id=user.insurer_id, assigned_adjuster=user)
     if user.role == Role.TRIAGE_LEAD:
-        # Plus the claims no insurer owns yet (no coverage, provider not listed): any triage
-        # lead may take one for their insurer from the needs-triage queue.
-        return submitted.filter(
-            Q(insurer_id=user.insurer_id) | Q(status=ClaimStatus.NEEDS_TRIAGE, insurer__isnull=True)
-        )
+        # Only their insurer's: a claim no insurer owns yet (no coverage, provider not listed)
+        # is nobody's until an administrator chooses its insurer (claim_may_choose_insurer).
+        return submitted.filter(insurer_id=user.insurer_id)
     return Claim.objects.none()
 
 
@@ -184,8 +182,6 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
     if works_for_claims_insurer and (
         user.role == Role.TRIAGE_LEAD or claim.assigned_adjuster_id == user.pk
     ):
-        return INSURER
-    if user.role == Role.TRIAGE_LEAD and claim_is_unowned(claim):
         return INSURER
     return None
 
@@ -207,8 +203,14 @@ def may_lead_triage(user: User) -> bool:
 
 
 def claim_is_unowned(claim: Claim) -> bool:
-    """Waiting in the needs-triage queue with no insurer: any triage lead may take it."""
+    """Waiting in the needs-triage queue with no insurer: only administrators see it."""
     return claim.status == ClaimStatus.NEEDS_TRIAGE and claim.insurer_id is None
+
+
+def claim_may_choose_insurer(user: User, claim: Claim) -> bool:
+    """Administrators give a claim no insurer owns to an insurer; no insurer's staff can, since
+    they may not see it (and one insurer must not take another's claim)."""
+    return may_use_admin_site(user) and claim_is_unowned(claim)
 
 
 def claim_may_work(user: User, claim: Claim) -> bool:
@@ -217,7 +219,7 @@ def claim_may_work(user: User, claim: Claim) -> bool:
 
 
 def claim_may_route(user: User, claim: Claim) -> bool:
-    """Triage leads assign and reassign the claims of their insurer, and take unowned ones."""
+    """Triage leads assign and reassign the claims of their insurer."""
     return user.role == Role.TRIAGE_LEAD and claim_actor_kind(user, claim) == INSURER
 
 

@@ -1,15 +1,66 @@
-"""Forms for teams."""
+"""Forms for the insurer's staff: teams, claim actions, assignment and routing rules.
 
+Every number a person types has bounds that make sense (triage.models holds them, with the
+check constraints that hold them in the database too), and a value outside them is refused with
+a sentence saying what is allowed.
+"""
+
+import datetime
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.models import HarmCategory, Severity
 from portal import access
 from portal.models import Role, User
-from triage.models import RoutingRule, Team
+from triage.models import (
+    AMOUNT_MAX,
+    LIMITATION_DAYS_MAX,
+    POSITION_MAX,
+    POSITION_MIN,
+    SERVICE_DAYS_MAX,
+    SERVICE_DAYS_MIN,
+    RoutingRule,
+    Team,
+)
+
+#: How far ahead a reply-by date may be set: a request waits for the patient at most a year.
+REPLY_BY_MAX_DAYS = 365
+
+
+def _whole_number(label, *, low: int, high: int, required: bool, wrong) -> forms.IntegerField:
+    """A whole number field from `low` to `high`; `wrong` is the one sentence shown for any value
+    outside them or not a whole number."""
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        required=required,
+        error_messages={"min_value": wrong, "max_value": wrong, "invalid": wrong},
+    )
+
+
+def _amount(label, *, required: bool = False) -> forms.DecimalField:
+    wrong = gettext_lazy("Enter an amount in pounds from 0 to 999,999,999.99, like 25000.")
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal("0"),
+        max_value=AMOUNT_MAX,
+        max_digits=12,
+        decimal_places=2,
+        required=required,
+        error_messages={
+            "min_value": wrong,
+            "max_value": wrong,
+            "invalid": wrong,
+            "max_digits": wrong,
+            "max_whole_digits": wrong,
+            "max_decimal_places": gettext_lazy("Enter pounds and pence, like 2500.50."),
+        },
+    )
 
 
 class TeamForm(forms.ModelForm):
@@ -60,16 +111,27 @@ class RequestInformationForm(forms.Form):
         },
     )
 
+    def clean_due_date(self) -> datetime.date:
+        due = self.cleaned_data["due_date"]
+        today = timezone.localdate()
+        if not today < due <= today + datetime.timedelta(days=REPLY_BY_MAX_DAYS):
+            raise forms.ValidationError(_("Choose a reply-by date after today and within a year."))
+        return due
+
 
 class OfferForm(forms.Form):
     amount = forms.DecimalField(
         label=gettext_lazy("Amount offered, in pounds"),
         min_value=Decimal("0.01"),
+        max_value=AMOUNT_MAX,
         max_digits=12,
         decimal_places=2,
         error_messages={
             "required": gettext_lazy("Enter the amount offered."),
             "min_value": gettext_lazy("An offer must be more than £0."),
+            "max_value": gettext_lazy("An offer must be under £1,000,000,000."),
+            "max_digits": gettext_lazy("An offer must be under £1,000,000,000."),
+            "max_whole_digits": gettext_lazy("An offer must be under £1,000,000,000."),
             "invalid": gettext_lazy("Enter an amount in pounds, like 2500 or 2500.50."),
         },
     )
@@ -131,6 +193,36 @@ class RoutingRuleForm(forms.ModelForm):
         choices=Severity.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    position = _whole_number(
+        gettext_lazy("Position"),
+        low=POSITION_MIN,
+        high=POSITION_MAX,
+        required=True,
+        wrong=gettext_lazy("Enter a position from 1 to 9,999: rules are tried from 1 upwards."),
+    )
+    min_claimed_amount = _amount(gettext_lazy("Claimed amount from"))
+    max_claimed_amount = _amount(gettext_lazy("Claimed amount up to"))
+    max_days_to_limitation = _whole_number(
+        gettext_lazy("Days left before the limitation deadline, at most"),
+        low=0,
+        high=LIMITATION_DAYS_MAX,
+        required=False,
+        wrong=gettext_lazy("Enter the days left before the limitation deadline, from 0 to 3,650."),
+    )
+    days_to_acknowledge = _whole_number(
+        gettext_lazy("Business days to acknowledge"),
+        low=SERVICE_DAYS_MIN,
+        high=SERVICE_DAYS_MAX,
+        required=True,
+        wrong=gettext_lazy("Enter the business days to acknowledge, from 1 to 3,650."),
+    )
+    days_to_decide = _whole_number(
+        gettext_lazy("Business days to decide"),
+        low=SERVICE_DAYS_MIN,
+        high=SERVICE_DAYS_MAX,
+        required=True,
+        wrong=gettext_lazy("Enter the business days to decide, from 1 to 3,650."),
     )
 
     class Meta:

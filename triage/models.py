@@ -1,10 +1,37 @@
 """Teams at an insurer. Routing rules, capacity and assignment build on these."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Bounds of every number a triage lead or an administrator types. Enforced by the forms (with
+# words a person can act on), the model validators and check constraints, so a row written by any
+# other path cannot hold a value routing would choke on (2147483647 business days overflows the
+# calendar).
+#: Business days to acknowledge or decide: at least one, at most about ten years.
+SERVICE_DAYS_MIN, SERVICE_DAYS_MAX = 1, 3_650
+#: Days left before the limitation deadline, in a rule's condition.
+LIMITATION_DAYS_MAX = 3_650
+#: Claimed amounts in a rule's conditions, and offers: from £0, below £1 billion.
+AMOUNT_CEILING = Decimal("1000000000")
+AMOUNT_MAX = AMOUNT_CEILING - Decimal("0.01")
+#: Places in an insurer's ordered list of rules.
+POSITION_MIN, POSITION_MAX = 1, 9_999
+#: Open claims one adjuster may hold (0: takes no new claims).
+CAPACITY_MAX = 1_000
+
+
+def _between(field: str, low, high) -> models.Q:
+    return models.Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def _unset_or_between(field: str, low, high) -> models.Q:
+    return models.Q(**{f"{field}__isnull": True}) | _between(field, low, high)
 
 
 class Team(models.Model):
@@ -64,7 +91,9 @@ class AdjusterProfile(models.Model):
         related_name="adjuster_profile",
         limit_choices_to={"role": "adjuster"},
     )
-    capacity = models.PositiveIntegerField(_("capacity (open claims)"), default=20)
+    capacity = models.PositiveIntegerField(
+        _("capacity (open claims)"), default=20, validators=[MaxValueValidator(CAPACITY_MAX)]
+    )
     regions = models.JSONField(
         _("regions"), default=list, blank=True, help_text=_("Provider regions; empty: any.")
     )
@@ -76,6 +105,11 @@ class AdjusterProfile(models.Model):
 
     class Meta:
         verbose_name = _("adjuster profile")
+        constraints = [
+            models.CheckConstraint(
+                condition=_between("capacity", 0, CAPACITY_MAX), name="profile_capacity_bounds"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.capacity})"
@@ -116,7 +150,10 @@ class RoutingRule(models.Model):
     insurer = models.ForeignKey(
         "portal.Insurer", on_delete=models.CASCADE, related_name="routing_rules"
     )
-    position = models.PositiveIntegerField(_("position"))
+    position = models.PositiveIntegerField(
+        _("position"),
+        validators=[MinValueValidator(POSITION_MIN), MaxValueValidator(POSITION_MAX)],
+    )
     name = models.CharField(_("name"), max_length=120)
     is_default = models.BooleanField(_("default rule"), default=False)
     # Conditions
@@ -127,21 +164,42 @@ class RoutingRule(models.Model):
     )
     region = models.CharField(_("provider region"), max_length=100, blank=True)
     min_claimed_amount = models.DecimalField(
-        _("claimed amount from"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("claimed amount from"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)],
     )
     max_claimed_amount = models.DecimalField(
-        _("claimed amount up to"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("claimed amount up to"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)],
     )
     max_days_to_limitation = models.PositiveIntegerField(
-        _("days left before the limitation deadline, at most"), null=True, blank=True
+        _("days left before the limitation deadline, at most"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(LIMITATION_DAYS_MAX)],
     )
     # Actions
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="routing_rules")
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    days_to_acknowledge = models.PositiveIntegerField(_("business days to acknowledge"), default=5)
-    days_to_decide = models.PositiveIntegerField(_("business days to decide"), default=60)
+    days_to_acknowledge = models.PositiveIntegerField(
+        _("business days to acknowledge"),
+        default=5,
+        validators=[MinValueValidator(SERVICE_DAYS_MIN), MaxValueValidator(SERVICE_DAYS_MAX)],
+    )
+    days_to_decide = models.PositiveIntegerField(
+        _("business days to decide"),
+        default=60,
+        validators=[MinValueValidator(SERVICE_DAYS_MIN), MaxValueValidator(SERVICE_DAYS_MAX)],
+    )
 
     class Meta:
         ordering = ["insurer", "position"]
@@ -152,6 +210,39 @@ class RoutingRule(models.Model):
                 fields=["insurer"],
                 condition=models.Q(is_default=True),
                 name="rule_one_default_per_insurer",
+            ),
+            models.CheckConstraint(
+                condition=_between("position", POSITION_MIN, POSITION_MAX),
+                name="rule_position_bounds",
+            ),
+            models.CheckConstraint(
+                condition=_between("days_to_acknowledge", SERVICE_DAYS_MIN, SERVICE_DAYS_MAX),
+                name="rule_days_to_acknowledge_bounds",
+            ),
+            models.CheckConstraint(
+                condition=_between("days_to_decide", SERVICE_DAYS_MIN, SERVICE_DAYS_MAX),
+                name="rule_days_to_decide_bounds",
+            ),
+            models.CheckConstraint(
+                condition=_unset_or_between("min_claimed_amount", 0, AMOUNT_MAX),
+                name="rule_min_claimed_amount_bounds",
+            ),
+            models.CheckConstraint(
+                condition=_unset_or_between("max_claimed_amount", 0, AMOUNT_MAX),
+                name="rule_max_claimed_amount_bounds",
+            ),
+            models.CheckConstraint(
+                condition=_unset_or_between("max_days_to_limitation", 0, LIMITATION_DAYS_MAX),
+                name="rule_max_days_to_limitation_bounds",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_claimed_amount__isnull=True)
+                | models.Q(max_claimed_amount__isnull=True)
+                | models.Q(min_claimed_amount__lte=models.F("max_claimed_amount")),
+                name="rule_claimed_amount_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=Priority.values), name="rule_priority_known"
             ),
         ]
 

@@ -52,12 +52,19 @@ def _page(claims: QuerySet[Claim], page: int) -> QueuePage:
 
 
 def needs_triage_claims(*, lead: User) -> QuerySet[Claim]:
-    """Claims waiting for a person to choose where they go: unowned ones, and the lead's
-    insurer's that no rule matched."""
+    """The lead's insurer's claims waiting for a person to choose where they go (no rule
+    matched, or one could not be applied). Claims no insurer owns are not here: an administrator
+    chooses their insurer first."""
+    latest_reason = (
+        RoutingDecision.objects.filter(claim=OuterRef("pk"))
+        .order_by("-decided_at", "-id")
+        .values("reason")[:1]
+    )
     return (
         access.claims_visible_to(lead)
         .filter(status=ClaimStatus.NEEDS_TRIAGE)
         .select_related("provider")
+        .annotate(routing_reason=Subquery(latest_reason))
         .order_by("submitted_at")[:100]
     )
 

@@ -24,6 +24,8 @@ from triage.alerts import alert_triage_leads
 from triage.calendar import add_business_days
 from triage.matching import first_matching_rule, rule_summary
 from triage.models import (
+    SERVICE_DAYS_MAX,
+    SERVICE_DAYS_MIN,
     AdjusterProfile,
     ClaimNote,
     RoutingDecision,
@@ -67,16 +69,48 @@ def claim_route(*, claim_id) -> Claim | None:
         insurer = _insurer_on_incident_date(claim)
         if insurer is None:
             return _send_to_needs_triage(claim, _why_no_insurer(claim))
-        claim.insurer = insurer
-        rule = first_matching_rule(
-            rules=RoutingRule.objects.filter(insurer=insurer).select_related("team"),
-            claim=claim,
-            today=timezone.localdate(),
+        return _route_for_insurer(claim, insurer)
+
+
+def _route_for_insurer(claim: Claim, insurer: Insurer) -> Claim:
+    """Route a locked claim by `insurer`'s rules. No matching rule, or a rule that cannot be
+    applied, sends it to the insurer's needs-triage queue with the reason: one bad rule never
+    leaves a claim unrouted."""
+    claim.insurer = insurer
+    rules = RoutingRule.objects.filter(insurer=insurer).select_related("team", "provider")
+    try:
+        rule = first_matching_rule(rules=rules, claim=claim, today=timezone.localdate())
+    except (TypeError, ValueError, OverflowError):
+        # A condition stored in a shape the matcher cannot read (written around the form).
+        return _send_to_needs_triage(
+            claim, f"the routing rules of {insurer.name} could not be read: a triage lead routes it"
         )
-        if rule is None:
-            return _send_to_needs_triage(claim, f"no routing rule of {insurer.name} matched")
-        _apply_rule(claim, rule)
-        return _assign_within_team(claim, rule=rule, actor=None)
+    if rule is None:
+        return _send_to_needs_triage(claim, f"no routing rule of {insurer.name} matched")
+    problem = _rule_problem(rule)
+    if problem is None:
+        try:
+            _apply_rule(claim, rule)
+        except (ValueError, OverflowError):
+            problem = "its due dates cannot be worked out"
+    if problem is not None:
+        return _send_to_needs_triage(
+            claim, f"{rule_summary(rule)} could not be applied ({problem}): a triage lead routes it"
+        )
+    return _assign_within_team(claim, rule=rule, actor=None)
+
+
+def _rule_problem(rule: RoutingRule) -> str | None:
+    """What makes `rule` unusable for routing, in words, or None. The forms and the database's
+    check constraints keep such values out; this holds for a row that got past both."""
+    for field in ("days_to_acknowledge", "days_to_decide"):
+        days = getattr(rule, field)
+        if not SERVICE_DAYS_MIN <= days <= SERVICE_DAYS_MAX:
+            label = RoutingRule._meta.get_field(field).verbose_name
+            return f"{label} is {days}, outside {SERVICE_DAYS_MIN}–{SERVICE_DAYS_MAX:,}"
+    if rule.team.insurer_id != rule.insurer_id:
+        return "its team is not one of the insurer's"
+    return None
 
 
 def _insurer_on_incident_date(claim: Claim) -> Insurer | None:
@@ -105,10 +139,12 @@ def _send_to_needs_triage(claim: Claim, reason: str) -> Claim:
 
 def _apply_rule(claim: Claim, rule: RoutingRule) -> None:
     today = timezone.localdate()
+    # Both dates first: a rule that fails here has changed nothing on the claim.
+    acknowledge_by = add_business_days(today, rule.days_to_acknowledge)
+    decide_by = add_business_days(today, rule.days_to_decide)
     claim.team = rule.team
     claim.priority = rule.priority
-    claim.acknowledge_by = add_business_days(today, rule.days_to_acknowledge)
-    claim.decide_by = add_business_days(today, rule.days_to_decide)
+    claim.acknowledge_by, claim.decide_by = acknowledge_by, decide_by
     claim.save(update_fields=["insurer", "team", "priority", "acknowledge_by", "decide_by"])
 
 
@@ -286,9 +322,8 @@ def _alert_breach_once(claim: Claim, breach: str) -> bool:
 def claim_assign(
     *, claim: Claim, lead: User, reason: str, adjuster: User | None = None, team=None
 ) -> Claim:
-    """A triage lead assigns a claim: to `adjuster`, or by the assignment rules within `team`
-    (default: the claim's team). An unowned needs-triage claim becomes the lead's insurer's.
-    Raises ClaimError with a message for the lead."""
+    """A triage lead assigns a claim of their insurer: to `adjuster`, or by the assignment rules
+    within `team` (default: the claim's team). Raises ClaimError with a message for the lead."""
     if not access.claim_may_route(lead, claim):
         access.audit_refusal(
             user=lead, object_type="intake.claim", object_id=claim.pk, reason="assign"
@@ -302,8 +337,6 @@ def claim_assign(
             .select_related("provider")
             .get(pk=claim.pk)
         )
-        if locked.insurer_id is None:
-            locked.insurer_id = lead.insurer_id
         locked.team = team or locked.team or _team_of(adjuster)
         if locked.team is None or locked.team.insurer_id != locked.insurer_id:
             raise ClaimError(_("Choose a team of your insurer for this claim."))
@@ -319,13 +352,22 @@ def _team_of(adjuster: User | None):
     return adjuster.teams.first() if adjuster else None
 
 
+#: Service levels of a claim taken by hand when the insurer has no usable default rule.
+FALLBACK_DAYS_TO_ACKNOWLEDGE, FALLBACK_DAYS_TO_DECIDE = 5, 60
+
+
 def _apply_service_levels(claim: Claim) -> None:
     """Due dates for a claim taken by hand: the service levels of the insurer's default rule."""
     rule = RoutingRule.objects.filter(insurer_id=claim.insurer_id, is_default=True).first()
+    usable = rule is not None and _rule_problem(rule) is None
     today = timezone.localdate()
-    claim.acknowledge_by = add_business_days(today, rule.days_to_acknowledge if rule else 5)
-    claim.decide_by = add_business_days(today, rule.days_to_decide if rule else 60)
-    claim.priority = rule.priority if rule else claim.priority
+    claim.acknowledge_by = add_business_days(
+        today, rule.days_to_acknowledge if usable else FALLBACK_DAYS_TO_ACKNOWLEDGE
+    )
+    claim.decide_by = add_business_days(
+        today, rule.days_to_decide if usable else FALLBACK_DAYS_TO_DECIDE
+    )
+    claim.priority = rule.priority if usable else claim.priority
 
 
 def _assign_to(claim: Claim, *, adjuster: User, lead: User, reason: str) -> Claim:
@@ -343,6 +385,38 @@ def _assign_to(claim: Claim, *, adjuster: User, lead: User, reason: str) -> Clai
     if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.NEEDS_TRIAGE):
         return claim_transition(claim=claim, to_status=ClaimStatus.ASSIGNED, actor=lead)
     return claim
+
+
+def claim_insurer_choose(*, claim: Claim, insurer: Insurer, admin: User) -> Claim:
+    """An administrator gives a claim no insurer owns to `insurer`: it is routed by that
+    insurer's rules, or waits in its needs-triage queue; audited. Raises ClaimError with a
+    message for the administrator (TransitionNotPermitted for anyone else)."""
+    if not access.may_use_admin_site(admin):
+        access.audit_refusal(
+            user=admin, object_type="intake.claim", object_id=claim.pk, reason="choose insurer"
+        )
+        raise TransitionNotPermitted(_("Only an administrator can choose a claim's insurer."))
+    with transaction.atomic():
+        locked = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("provider")
+            .get(pk=claim.pk)
+        )
+        if not access.claim_may_choose_insurer(admin, locked):
+            raise ClaimError(
+                _("Claim %(reference)s already has an insurer; its triage leads route it.")
+                % {"reference": locked.reference}
+            )
+        RoutingDecision.objects.create(
+            claim=locked, actor=admin, reason=f"insurer chosen by an administrator: {insurer.name}"
+        )
+        audit_event_record(
+            action=AuditAction.CHANGE,
+            actor=admin,
+            obj=locked,
+            detail={"change": "insurer chosen", "insurer": str(insurer.pk)},
+        )
+        return _route_for_insurer(locked, insurer)
 
 
 def adjuster_set_leave(*, lead: User, adjuster: User, on_leave: bool) -> int:

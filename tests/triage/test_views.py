@@ -12,6 +12,7 @@ from intake.services import claim_submit
 from portal.models import AuditAction, AuditEvent
 from tests.factories import (
     AdjusterFactory,
+    AdministratorFactory,
     CoverageFactory,
     TriageLeadFactory,
     UserFactory,
@@ -19,7 +20,7 @@ from tests.factories import (
 )
 from tests.portal.test_selectors import _signed_in
 from triage.models import AdjusterProfile, ClaimNote, RoutingRule, RoutingRuleChange, Team
-from triage.services import claim_route
+from triage.services import claim_insurer_choose, claim_route
 
 pytestmark = pytest.mark.django_db
 
@@ -258,15 +259,15 @@ def test_another_insurers_lead_cannot_edit_our_rules(ours, theirs):
     assert rule.name == "All"
 
 
-def test_an_unowned_claim_is_taken_by_a_lead_for_their_insurer(ours):
+def test_a_claim_an_administrator_gave_us_is_assigned_by_our_lead(ours):
     patient = UserFactory()
     claim = claim_submit(
         claim=complete_draft(patient, provider=None, provider_not_listed="Bay Clinic, Hull"),
         user=patient,
     )
     claim_route(claim_id=claim.pk)
-    claim.refresh_from_db()
-    assert claim.status == ClaimStatus.NEEDS_TRIAGE
+    RoutingRule.objects.filter(insurer=ours.insurer).delete()
+    claim_insurer_choose(claim=claim, insurer=ours.insurer, admin=AdministratorFactory())
     lead = _signed_in(ours.lead)
 
     assert claim.reference in lead.get(reverse("triage:lead_workspace")).content.decode()
@@ -279,3 +280,4 @@ def test_an_unowned_claim_is_taken_by_a_lead_for_their_insurer(ours):
     assert claim.status == ClaimStatus.ASSIGNED
     assert claim.insurer == ours.insurer
     assert claim.decide_by is not None
+
