@@ -21,6 +21,7 @@ from intake.authority_forms import AuthorityDecisionForm
 from intake.forms import MessageForm
 from intake.models import ClaimStatus
 from portal import access
+from portal.services import audit_views_record
 from triage import selectors, services
 from triage.forms import (
     AssignForm,
@@ -65,6 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = selectors.adjuster_queue(
         user=request.user, status=status, search=search, sort=sort, page=_page_number(request)
     )
+    audit_views_record(actor=request.user, objects=page.claims, detail={"page": "queue"})
     context = {
         "page": page,
         "status": status,
@@ -248,12 +250,15 @@ def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 @staff_only(access.may_lead_triage)
 def lead_workspace(request: HttpRequest) -> HttpResponse:
     lead = request.user
-    context = {
-        "needs_triage": selectors.needs_triage_claims(lead=lead),
-        "team_queue": selectors.team_queue_claims(lead=lead),
-        "workload": selectors.adjuster_workload(lead=lead),
-        "overdue": selectors.overdue_claims(lead=lead, today=timezone.localdate()),
+    lists = {
+        "needs_triage": list(selectors.needs_triage_claims(lead=lead)),
+        "team_queue": list(selectors.team_queue_claims(lead=lead)),
+        "overdue": list(selectors.overdue_claims(lead=lead, today=timezone.localdate())),
     }
+    # One VIEW row per claim the page shows, however many lists it is in, in one insert.
+    shown = {claim.pk: claim for claims in lists.values() for claim in claims}
+    audit_views_record(actor=lead, objects=list(shown.values()), detail={"page": "workspace"})
+    context = {**lists, "workload": selectors.adjuster_workload(lead=lead)}
     return render(request, "triage/lead_workspace.html", context)
 
 

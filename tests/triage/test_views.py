@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -281,3 +283,43 @@ def test_a_claim_an_administrator_gave_us_is_assigned_by_our_lead(ours):
     assert claim.insurer == ours.insurer
     assert claim.decide_by is not None
 
+
+def _page_load(client, url) -> tuple[int, int]:
+    """(queries, inserts into the audit log) of one request."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    inserts = [q for q in captured if q["sql"].startswith('INSERT INTO "portal_auditevent"')]
+    return len(captured), len(inserts)
+
+
+def _viewed(user, page: str) -> set[str]:
+    rows = AuditEvent.objects.filter(action=AuditAction.VIEW, actor=user, detail__page=page)
+    return set(rows.values_list("object_id", flat=True))
+
+
+def test_the_queue_audits_every_claim_it_lists_in_one_insert_whatever_their_number(ours):
+    client = _signed_in(ours.adjuster)
+    url = reverse("triage:queue")
+    first = ours.routed_claim()
+    few = _page_load(client, url)
+    others = [ours.routed_claim() for _ in range(4)]
+    many = _page_load(client, url)
+
+    assert few == many
+    assert few[1] == 1
+    assert _viewed(ours.adjuster, "queue") == {str(c.pk) for c in [first, *others]}
+
+
+def test_the_workspace_audits_every_claim_it_lists_in_one_insert_whatever_their_number(ours):
+    RoutingRule.objects.filter(insurer=ours.insurer).delete()  # so claims wait for the lead
+    client = _signed_in(ours.lead)
+    url = reverse("triage:lead_workspace")
+    first = ours.routed_claim()
+    few = _page_load(client, url)
+    others = [ours.routed_claim() for _ in range(4)]
+    many = _page_load(client, url)
+
+    assert few == many
+    assert few[1] == 1
+    assert _viewed(ours.lead, "workspace") == {str(c.pk) for c in [first, *others]}
