@@ -507,11 +507,21 @@ def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
     return len(queued)
 
 
-def _give_back_presumed_lost(*, cutoff: datetime, now: datetime) -> int:
-    """SENDING rows taken before `cutoff` back to pending, due from `now`."""
-    return Notification.objects.filter(
+def _give_back_presumed_lost(*, cutoff: datetime, now: datetime) -> None:
+    """SENDING rows taken before `cutoff` back to pending, due from `now`; one whose every
+    attempt was lost this way (an email that kills its worker, say) fails instead, for an
+    administrator to see."""
+    lost = Notification.objects.filter(
         state=State.SENDING, channel=Channel.EMAIL, next_attempt_at__lt=cutoff
-    ).update(state=State.PENDING, next_attempt_at=now)
+    )
+    lost.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
+        state=State.FAILED, last_error=WORKER_LOST_ERROR
+    )
+    lost.update(state=State.PENDING, next_attempt_at=now)
+
+
+#: What administrators read of an email whose workers were all lost while sending it.
+WORKER_LOST_ERROR = "Every attempt ended with the sending worker lost before it reported back."
 
 
 def notifications_retry_failed(*, notifications: QuerySet[Notification], actor: User) -> int:

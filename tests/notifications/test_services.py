@@ -366,6 +366,14 @@ class _LostAfter(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
+class _SentThenLost(locmem.EmailBackend):
+    """Delivers the message, then the worker is lost before it can record it."""
+
+    def send_messages(self, messages):
+        super().send_messages(messages)
+        raise SystemExit("worker lost")
+
+
 def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_message_id(
     db, settings, monkeypatch
 ):
@@ -398,6 +406,26 @@ def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_mess
     message_ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
     assert len(message_ids) == len(ids) + 1
     assert len(set(message_ids)) == len(ids)
+
+
+def test_an_email_whose_every_worker_was_lost_fails_for_an_administrator_to_see(db, settings):
+    notification_id, *others = _pending_emails([make_world(S.UNDER_REVIEW)])
+    Notification.objects.filter(pk__in=others).delete()
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    settings.EMAIL_BACKEND = f"{__name__}._SentThenLost"
+    grace = datetime.timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES, seconds=1)
+    now = timezone.now()
+    for attempt in range(2):  # each worker lost after the send, each time taken up again
+        with pytest.raises(SystemExit):
+            services.notification_dispatch(notification_id=notification_id)
+        now += grace
+        services.notifications_sweep_undelivered(now=now)
+        assert Notification.objects.get(pk=notification_id).attempts == attempt + 1
+
+    notification = Notification.objects.get(pk=notification_id)
+    assert notification.state == State.FAILED
+    assert notification.last_error == services.WORKER_LOST_ERROR
+    assert len(mail.outbox) == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -532,3 +560,32 @@ def test_preferences_cannot_switch_off_a_mandatory_event(world):
     assert "claim_acknowledged" in stored
     assert "information_requested" not in stored
     assert "offer_made" not in stored
+
+
+def test_a_digest_whose_worker_was_lost_goes_again_as_it_was_with_its_message_id(
+    db, settings, django_capture_on_commit_callbacks
+):
+    world = make_world(S.UNDER_REVIEW)
+    EmailDigest.objects.create(user=world.adjuster)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_message_send(claim=world.claim, author=world.patient, body="A question")
+    settings.EMAIL_BACKEND = f"{__name__}._SentThenLost"
+    with pytest.raises(SystemExit):
+        services.notification_digests_send()
+    held = Notification.objects.filter(recipient=world.adjuster, channel=Channel.EMAIL)
+    assert set(held.values_list("state", flat=True)) == {State.DIGESTING}
+    # Another event arrives; a run within the grace period lists it alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_message_send(claim=world.claim, author=world.patient, body="Another")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert services.notification_digests_send() == 1
+
+    later = timezone.now() + datetime.timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES + 1)
+    assert services.notification_digests_send(now=later) == 1  # the lost one, as it was
+    assert services.notification_digests_send(now=later) == 0
+
+    lost, newer, repeat = mail.outbox
+    assert repeat.extra_headers["Message-ID"] == lost.extra_headers["Message-ID"]
+    assert repeat.subject == lost.subject
+    assert newer.extra_headers["Message-ID"] != lost.extra_headers["Message-ID"]
+    assert set(held.values_list("state", flat=True)) == {State.SENT}
