@@ -4,7 +4,8 @@
 
 Each bench/<feature>.py has `measure() -> list[dict]`, run here inside a configured Django: a
 fresh PostgreSQL database (created for the run, dropped after; BENCH_DATABASE_URL names the
-server, like DATABASE_URL) and the local broker. results.json is a list of
+server, like DATABASE_URL) and a database of the local broker its own (BENCH_BROKER_URL, redis db
+15 by default: the notifications bench purges its queues). results.json is a list of
 {name, value, unit, target, meets}; every value is a count, a ratio or a growth measured within
 this one run, so the figures compare like with like on any machine.
 """
@@ -26,7 +27,7 @@ def _configure() -> None:
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench"
     )
     os.environ["CELERY_BROKER_URL"] = os.environ.get(
-        "BENCH_BROKER_URL", "redis://127.0.0.1:6379/11"
+        "BENCH_BROKER_URL", "redis://127.0.0.1:6379/15"
     )
     os.environ.setdefault("CACHE_URL", "locmemcache://")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")

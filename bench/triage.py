@@ -23,7 +23,10 @@ from triage.models import AdjusterProfile, RoutingRule, Team
 from triage.services import claim_route
 
 RULES_PER_INSURER = 50
-ROUTED_FOR_THROUGHPUT = 10_000
+#: Claims routed one after another for the throughput figure. Routing one claim costs the same
+#: queries whatever came before (routing_queries_per_claim_*), so 1,000 give the rate 10,000 do,
+#: in a tenth of the time.
+ROUTED_FOR_THROUGHPUT = 1_000
 QUEUE_PAGE_SAMPLES = 15
 _unique = itertools.count(1)
 
