@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, ScanStatus, overdue_cutoff
 from documents.services import documents_scan_again
-from portal.admin import ReadOnlyAdminMixin
+from portal.admin import AuditedViewsAdminMixin, ReadOnlyAdminMixin
 
 
 class ScanOverdueFilter(admin.SimpleListFilter):
@@ -23,7 +23,7 @@ class ScanOverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DocumentAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: documents change only through their services (upload, scan, rescan). Files are
     opened from the claim's page, where the access check and the audit row apply."""
 

@@ -6,9 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from intake.models import Claim, ClaimStatus
 from intake.services import ClaimError
-from portal.admin import ReadOnlyAdminMixin
-from portal.models import AuditAction, Insurer
-from portal.services import audit_event_record, audit_views_record
+from portal.admin import AuditedViewsAdminMixin, ReadOnlyAdminMixin
+from portal.models import Insurer
 from triage.models import RoutingDecision
 from triage.services import claim_insurer_choose
 
@@ -38,7 +37,7 @@ class AwaitingInsurerFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Claims change only through the portal's services. Administrators find here the claims no
     insurer owns yet (filter "Awaiting an insurer") and give each to an insurer, which routes it;
     the list and the page show what choosing needs, not the patient's answers."""
@@ -74,29 +73,6 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("routing"))
     def why(self, claim: Claim) -> str:
         return claim.routing_reason or "–"
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            audit_views_record(
-                actor=request.user,
-                objects=list(changelist.result_list),
-                detail={"page": "admin claim list"},
-            )
-        return response
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200:
-            audit_event_record(
-                action=AuditAction.VIEW,
-                actor=request.user,
-                object_type="intake.claim",
-                object_id=object_id,
-                detail={"via": "admin"},
-            )
-        return response
 
     @admin.action(description=_("Give the selected claims to the insurer chosen"))
     def choose_insurer(self, request, queryset):

@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 from notifications.services import notifications_retry_failed
-from portal.admin import ReadOnlyAdminMixin
+from portal.admin import AuditedViewsAdminMixin, ReadOnlyAdminMixin
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only outbox: administrators see what failed and why, and send failed emails again."""
 
     list_display = [

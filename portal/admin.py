@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import AuditAction, AuditEvent, Coverage, Insurer, Provider, User
-from portal.services import advocates_verify, audit_event_record
+from portal.services import advocates_verify, audit_event_record, audit_views_record
 
 
 class ReadOnlyAdminMixin:
@@ -38,6 +38,35 @@ class AuditedAdminMixin:
         return super().log_deletions(request, queryset)
 
 
+class AuditedViewsAdminMixin:
+    """Admin pages of personal data record who saw what, as the portal's own pages do: a
+    change page one VIEW row for its object, a list page one per object listed on that page
+    (written in one statement)."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
+            audit_views_record(
+                actor=request.user,
+                objects=list(changelist.result_list),
+                detail={"via": "admin", "page": "list"},
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if response.status_code == 200 and shown is not None:
+            audit_event_record(
+                action=AuditAction.VIEW,
+                actor=request.user,
+                obj=shown,
+                detail={"via": "admin", "page": "detail"},
+            )
+        return response
+
+
 def _audit_admin_change(request, action: AuditAction, obj, message) -> None:
     changed = [
         field
@@ -50,7 +79,7 @@ def _audit_admin_change(request, action: AuditAction, obj, message) -> None:
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+class UserAdmin(AuditedViewsAdminMixin, AuditedAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "insurer", "is_active", "advocate_verified_at"]
     list_filter = ["role", "insurer", "is_active"]
@@ -101,7 +130,7 @@ class CoverageAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: administrators may read the audit log; nobody may add, change or delete it."""
 
     list_display = ["occurred_at", "action", "actor", "object_type", "object_id", "ip_address"]

@@ -1,11 +1,18 @@
 """The admin: administrators read the audit log and manage organisations; nobody edits history."""
 
+import uuid
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from documents.models import Document
+from notifications.models import Channel, Notification, State
 from portal.models import AuditAction, AuditEvent, Insurer, Role, User
 from portal.services import audit_event_record
-from tests.factories import AdministratorFactory, AdvocateFactory, TriageLeadFactory
+from tests.documents.conftest import submitted_claim
+from tests.factories import AdministratorFactory, AdvocateFactory, TriageLeadFactory, UserFactory
 from tests.portal.test_selectors import _signed_in
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +175,98 @@ def test_a_team_cannot_take_an_adjuster_of_another_insurer(admin_client):
     assert response.status_code == 200
     assert "Only adjusters who work for" in response.content.decode()
     assert not Team.objects.exists()
+
+
+# --- Views of personal data in the admin are audited --------------------------------------------
+
+
+def _user():
+    return UserFactory()
+
+
+def _audit_event():
+    return audit_event_record(action=AuditAction.LOGIN_FAILED, detail={"login": "x@example.org"})
+
+
+def _claim():
+    return submitted_claim()
+
+
+def _document():
+    claim = submitted_claim()
+    return Document.objects.create(
+        claim=claim,
+        uploader=claim.claimant,
+        category="other",
+        original_name="scan.pdf",
+        storage_key=f"quarantine/{uuid.uuid4()}",
+        size=10,
+        sha256="0" * 64,
+        content_type="application/pdf",
+    )
+
+
+def _notification():
+    return Notification.objects.create(
+        recipient=UserFactory(),
+        channel=Channel.EMAIL,
+        kind="claim_submitted",
+        title="We have received your claim",
+        state=State.SENT,
+        idempotency_key=f"test:{uuid.uuid4()}",
+    )
+
+
+PERSONAL_DATA = {
+    "portal_user": _user,
+    "portal_auditevent": _audit_event,
+    "intake_claim": _claim,
+    "documents_document": _document,
+    "notifications_notification": _notification,
+}
+
+
+def _views(obj) -> list[dict]:
+    return list(
+        AuditEvent.objects.filter(
+            action=AuditAction.VIEW, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).values_list("detail", flat=True)
+    )
+
+
+@pytest.mark.parametrize("admin_name", PERSONAL_DATA)
+def test_each_listed_object_of_personal_data_is_audited_as_viewed_in_one_statement(
+    admin_client, admin_name
+):
+    shown = [PERSONAL_DATA[admin_name]() for _ in range(3)]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse(f"admin:{admin_name}_changelist"))
+
+    assert response.status_code == 200
+    for obj in shown:
+        assert _views(obj) == [{"via": "admin", "page": "list"}]
+    audit_inserts = [
+        query for query in queries if query["sql"].startswith('INSERT INTO "portal_auditevent"')
+    ]
+    assert len(audit_inserts) == 1
+
+
+@pytest.mark.parametrize("admin_name", PERSONAL_DATA)
+def test_the_detail_page_of_personal_data_is_audited_as_one_view(admin_client, admin_name):
+    obj, other = PERSONAL_DATA[admin_name](), PERSONAL_DATA[admin_name]()
+
+    response = admin_client.get(reverse(f"admin:{admin_name}_change", args=[obj.pk]))
+
+    assert response.status_code == 200
+    assert _views(obj) == [{"via": "admin", "page": "detail"}]
+    assert _views(other) == []
+
+
+def test_a_missing_object_is_not_audited_as_viewed(admin_client):
+    before = AuditEvent.objects.filter(action=AuditAction.VIEW).count()
+
+    response = admin_client.get(reverse("admin:portal_user_change", args=[10**9]))
+
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action=AuditAction.VIEW).count() == before
