@@ -1,15 +1,22 @@
-"""allauth policy for the portal: who may sign up and as what, auditing of refused sign-ins,
-and encryption of two-factor secrets at rest."""
+"""allauth policy for the portal: who may sign up and as what, who may sign in, auditing of
+refused sign-ins, safe redirects, and encryption of two-factor secrets at rest."""
 
 import base64
 import hashlib
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
+from portal.demo_credentials import demo_credentials_allowed, is_demo_user
 from portal.models import AuditAction, Role
 from portal.services import audit_event_record
 
@@ -38,9 +45,40 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             raise
 
+    def pre_login(self, request, user, **kwargs):
+        """Demo accounts and the demo TOTP secret are published: off a developer machine they
+        open nothing, whichever way (password, passkey) they are presented."""
+        if not demo_credentials_allowed() and is_demo_user(user):
+            audit_event_record(
+                action=AuditAction.LOGIN_FAILED,
+                detail={"login": user.email, "reason": "demo account"},
+            )
+            messages.error(
+                request,
+                _(
+                    "Demo accounts can only sign in on a developer machine. Sign in with your "
+                    "own account."
+                ),
+            )
+            return redirect("account_login")
+        return super().pre_login(request, user, **kwargs)
+
+    def is_safe_url(self, url: str) -> bool:
+        """allauth's own check, and behind HTTPS an absolute `next=` must be https:// too."""
+        if not super().is_safe_url(url):
+            return False
+        return not settings.HTTPS or urlsplit(url).scheme in ("", "https")
+
 
 def login_name(credentials: dict) -> str:
-    return str(credentials.get("email") or credentials.get("username") or "")[:254]
+    """The login typed, for the audit log, only when it looks like an email address: people
+    sometimes type their password into the email field."""
+    typed = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    try:
+        validate_email(typed)
+    except ValidationError:
+        return ""
+    return typed
 
 
 class MFAAdapter(DefaultMFAAdapter):

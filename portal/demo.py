@@ -1,7 +1,6 @@
 """The demo data `make run` seeds: organisations and one account per role, idempotently."""
 
 import datetime
-from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -11,35 +10,16 @@ from django.utils import timezone
 
 from intake.models import AUTHORITY_SCOPES, Authority, Claim
 from intake.services import claim_submit
+from portal.demo_credentials import (
+    CASTLE,
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    NORTHSHIRE,
+    DemoAccount,
+)
 from portal.models import Coverage, Insurer, Provider, Role, User
 from triage.models import AdjusterProfile, Holiday, Priority, RoutingRule, Team
-
-# Shown in the README. The seed refuses to run unless DEBUG is on, so these never reach production.
-DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - published on purpose, DEBUG only
-# Base32 TOTP secret for the demo staff accounts: add it to any authenticator app, or print the
-# current code with `make totp`. Production staff enrol their own secrets.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - as above
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    full_name: str
-    role: Role
-    insurer: str | None = None
-
-
-NORTHSHIRE = "Northshire Medical Mutual"
-CASTLE = "Castle Healthcare Indemnity"
-
-DEMO_ACCOUNTS = [
-    DemoAccount("patient@example.com", "Pat Jones", Role.PATIENT),
-    DemoAccount("advocate@example.com", "Alex Morgan", Role.ADVOCATE),
-    DemoAccount("adjuster@example.com", "Asha Patel", Role.ADJUSTER, NORTHSHIRE),
-    DemoAccount("lead@example.com", "Lee Chen", Role.TRIAGE_LEAD, NORTHSHIRE),
-    DemoAccount("adjuster@castle.example.com", "Sam Okafor", Role.ADJUSTER, CASTLE),
-    DemoAccount("admin@example.com", "Ada Admin", Role.ADMINISTRATOR),
-]
 
 # (provider, region, insurer, coverage start)
 DEMO_PROVIDERS = [

@@ -1,13 +1,15 @@
 """Forms of the portal app."""
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import SIGNUP_ROLES
 
 
-class SignupForm(forms.Form):
-    """Extra sign-up questions, merged into allauth's sign-up form (email and password)."""
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form (email and password) with the portal's own questions."""
 
     full_name = forms.CharField(
         label=_("Full name"),
@@ -31,6 +33,14 @@ class SignupForm(forms.Form):
         if "\x00" in name:
             raise forms.ValidationError(_("Enter your name without control characters."))
         return name
+
+    def try_save(self, request):
+        """For an address already registered allauth creates nothing and sends an email; a new
+        account costs a password hash. Hash here too, so that the answer takes as long either
+        way and its timing does not tell whether an address has an account."""
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
     def signup(self, request, user) -> None:
         """Called by allauth once the account exists; the adapter already applied the fields."""

@@ -1,16 +1,19 @@
-"""Request-wide policies: where a request came from, session lifetimes, staff MFA, CSP."""
+"""Request-wide policies: where a request came from, session lifetimes, MFA, CSP, cache outages."""
 
+import logging
 import time
+from urllib.parse import urlencode
 
-from allauth.mfa.utils import is_mfa_enabled
+import redis.exceptions
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
-from django.utils.translation import gettext as _
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext_lazy as _
 
+from portal.mfa import mfa_is_enrolled, mfa_verify_url_name, session_passed_second_factor
 from portal.models import AuditAction
 from portal.request_context import origin_from_request, reset_origin, set_origin
 from portal.services import audit_event_record
@@ -19,6 +22,8 @@ SESSION_STARTED_KEY = "portal_session_started"
 SESSION_LAST_SEEN_KEY = "portal_session_last_seen"
 # Refresh "last seen" at most this often, so a busy session is not rewritten on every request.
 LAST_SEEN_RESOLUTION_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 class RequestContextMiddleware:
@@ -71,43 +76,98 @@ class SessionTimeoutMiddleware:
 
 
 class StaffMfaRequiredMiddleware:
-    """Staff (adjusters, triage leads, administrators) reach nothing but enrolment in two-factor
-    authentication, re-entering their password for it, and signing out, until enrolled."""
+    """People whose role requires a second factor (settings.MFA_REQUIRED_ROLES, and anyone who
+    can open the admin) reach nothing until they have enrolled an authenticator app or a passkey
+    and their session has passed it. Before that only allauth's own enrolment, re-authentication
+    and sign-out pages answer, named one by one: the admin's Authenticator pages also have names
+    starting "mfa_", and adding a row there must not count as enrolling."""
 
-    # By URL name, so a page added later under /accounts/ is not let through by accident.
-    ALLOWED_URL_NAMES = frozenset({"account_logout", "account_reauthenticate", "health"})
-    ALLOWED_URL_NAME_PREFIX = "mfa_"
+    ALWAYS_ALLOWED = frozenset({"account_logout", "health"})
+    # A session that has not passed a second factor proves one of the person's own.
+    ALLOWED_TO_VERIFY = ALWAYS_ALLOWED | {"mfa_reauthenticate", "mfa_reauthenticate_webauthn"}
+    # Nothing enrolled yet: choose a factor and set it up. allauth asks for the password again
+    # before any change to factors, so its re-authentication pages are needed too.
+    ALLOWED_TO_ENROL = ALLOWED_TO_VERIFY | {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "account_reauthenticate",
+        "account_request_reauthentication_code",
+        "account_confirm_reauthentication_code",
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and user.requires_mfa
-            and not self._allowed_before_enrolment(request)
-            and not is_mfa_enabled(user)
-        ):
-            audit_event_record(
-                action=AuditAction.MFA_REQUIRED, actor=user, detail={"path": request.path[:200]}
-            )
-            messages.warning(
-                request,
-                _(
-                    "Your role requires two-factor authentication. Set up an authenticator app "
-                    "to continue."
-                ),
-            )
-            return redirect("mfa_activate_totp")
+        if not (user.is_authenticated and user.requires_mfa):
+            return self.get_response(request)
+        name = self._view_name(request)
+        if name is None:
+            return self.get_response(request)  # answers 404 whatever happens next
+        if not mfa_is_enrolled(user):
+            if name not in self.ALLOWED_TO_ENROL:
+                return self._refuse(request, "not enrolled", "mfa_index", ENROL_MESSAGE)
+        elif not session_passed_second_factor(request) and name not in self.ALLOWED_TO_VERIFY:
+            return self._refuse(request, "not verified", mfa_verify_url_name(user), VERIFY_MESSAGE)
         return self.get_response(request)
 
-    def _allowed_before_enrolment(self, request) -> bool:
+    @staticmethod
+    def _view_name(request) -> str | None:
+        # The namespaced name: "admin:mfa_authenticator_add" is not allauth's "mfa_..." page.
         try:
-            name = resolve(request.path_info).url_name or ""
+            return resolve(request.path_info).view_name
         except Resolver404:
-            return True  # answers 404 whatever happens next
-        return name in self.ALLOWED_URL_NAMES or name.startswith(self.ALLOWED_URL_NAME_PREFIX)
+            return None
+
+    @staticmethod
+    def _refuse(request, reason: str, url_name: str, message: str):
+        audit_event_record(
+            action=AuditAction.MFA_REQUIRED,
+            actor=request.user,
+            detail={"path": request.path[:200], "reason": reason},
+        )
+        messages.warning(request, message)
+        target = reverse(url_name)
+        if url_name != "mfa_index" and request.method == "GET":
+            target += "?" + urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
+        return redirect(target)
+
+
+ENROL_MESSAGE = _(
+    "Your role requires two-factor authentication. Set up an authenticator app or add a "
+    "passkey to continue."
+)
+VERIFY_MESSAGE = _("Enter a code from your authenticator app, or use your passkey, to continue.")
+
+
+class CacheUnavailableMiddleware:
+    """Answer 503 "try again in a few minutes" when the cache cannot be reached.
+
+    Sign-in, sign-up, password reset and two-factor codes count attempts in the cache (allauth's
+    rate limits, used TOTP codes). Without it those limits cannot hold, so the portal refuses
+    these pages for a while rather than let guessing run unlimited: it fails closed. Pages that
+    do not use the cache are not affected."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, CACHE_UNREACHABLE_ERRORS):
+            return None
+        logger.warning("Cache unreachable on %s: %s", request.path[:200], type(exception).__name__)
+        response = render(request, "503.html", status=503)
+        response.headers["Retry-After"] = str(CACHE_RETRY_AFTER_SECONDS)
+        return response
+
+
+# Only a cache that cannot be reached: any other error is a bug and must stay a 500.
+CACHE_UNREACHABLE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+CACHE_RETRY_AFTER_SECONDS = 120
 
 
 class ContentSecurityPolicyMiddleware:

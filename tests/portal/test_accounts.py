@@ -2,9 +2,14 @@
 
 import re
 import time
+from urllib.parse import urlencode
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.mfa.utils import decrypt
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -46,6 +51,20 @@ def _confirmation_link(message) -> str:
 
 def _current_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def totp_secret_of(user: User) -> str:
+    """`user`'s TOTP secret, enrolling them first when they have none."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return decrypt(existing.data["secret"]) if existing else enrol_totp(user)
+
+
+def sign_in(client: Client, user: User) -> None:
+    """Sign in as a person does: password, then a code when their role needs a second factor."""
+    secret = totp_secret_of(user) if user.requires_mfa else None
+    client.post(LOGIN_URL, {"login": user.email, "password": PASSWORD})
+    if secret:
+        client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
 
 
 def test_patient_signs_up_confirms_email_and_signs_in(client):
@@ -98,6 +117,37 @@ def test_sign_up_with_a_registered_email_looks_the_same_as_a_new_one(client):
     # The owner of the address is told by email instead of the person at the keyboard.
     assert any(existing.email in message.to for message in mail.outbox)
     assert User.objects.filter(email="taken@example.org").count() == 1
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test suite's fast hasher, counting the passwords it hashes."""
+
+    algorithm = "counting_md5"
+    hashed = 0
+
+    def encode(self, password, salt):
+        CountingHasher.hashed += 1
+        return super().encode(password, salt)
+
+
+def _hashes_during_sign_up(email: str) -> int:
+    CountingHasher.hashed = 0
+    assert _sign_up(Client(), email).status_code == 302
+    return CountingHasher.hashed
+
+
+def test_sign_up_does_the_same_hashing_whether_or_not_the_address_is_registered(settings):
+    # The expensive step of a new account is hashing its password; a registered address used
+    # to skip it, so the answer came 20 times faster and told who has an account.
+    settings.PASSWORD_HASHERS = ["tests.portal.test_accounts.CountingHasher"]
+    UserFactory(email="taken@example.org")
+    sent_before = len(mail.outbox)
+
+    taken = _hashes_during_sign_up("taken@example.org")
+    fresh = _hashes_during_sign_up("fresh@example.org")
+
+    assert taken == fresh == 1
+    assert len(mail.outbox) - sent_before == 2  # one email each: "already registered", "confirm"
 
 
 def test_password_reset_answers_the_same_for_unknown_and_known_emails(client):
@@ -153,6 +203,39 @@ def test_login_failure_and_success_and_logout_are_audited(client):
     assert AuditEvent.objects.get(action=AuditAction.LOGOUT).actor == user
 
 
+def test_a_failed_sign_in_records_the_login_only_when_it_looks_like_an_email_address(client):
+    # People type their password into the login field; that must not land in the audit log.
+    # The sign-in form asks for an email address, but Django reports failures from any caller.
+    authenticate(username="Correct-Horse-Battery-9", password="x")
+    client.post(LOGIN_URL, {"login": "jo@example.org", "password": "wrong-password"})
+
+    logins = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).order_by("pk")
+    assert [event.detail["login"] for event in logins] == ["", "jo@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("https", "target", "followed"),
+    [
+        (True, "https://testserver/claims/", True),
+        (True, "http://testserver/claims/", False),
+        (True, "/claims/", True),
+        (False, "http://testserver/claims/", True),
+        (False, "https://elsewhere.example/", False),
+    ],
+)
+def test_next_after_sign_in_must_be_https_when_https_is_on(settings, https, target, followed):
+    settings.HTTPS = https
+    user = UserFactory()
+
+    response = Client().post(
+        f"{LOGIN_URL}?{urlencode({'next': target})}",
+        {"login": user.email, "password": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert (response.headers["Location"] == target) is followed
+
+
 def test_staff_without_mfa_are_sent_to_enrol_and_refused_case_pages(client):
     adjuster = AdjusterFactory()
     client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
@@ -164,10 +247,13 @@ def test_staff_without_mfa_are_sent_to_enrol_and_refused_case_pages(client):
     ):
         response = client.get(url)
         assert response.status_code == 302, url
-        assert response.headers["Location"] == reverse("mfa_activate_totp")
+        assert response.headers["Location"] == reverse("mfa_index")
     assert AuditEvent.objects.filter(action=AuditAction.MFA_REQUIRED, actor=adjuster).count() == 3
 
 
+# Transactional: allauth announces the new authenticator once its transaction commits, inside
+# the request, as it does in production.
+@pytest.mark.django_db(transaction=True)
 def test_staff_enrol_in_totp_and_then_reach_their_pages(client):
     adjuster = AdjusterFactory()
     client.post(LOGIN_URL, {"login": adjuster.email, "password": PASSWORD})
@@ -181,7 +267,8 @@ def test_staff_enrol_in_totp_and_then_reach_their_pages(client):
     response = client.post(reverse("mfa_activate_totp"), {"code": _current_code(secret)})
 
     assert response.status_code == 302
-    assert client.get(reverse("dashboard"), follow=True).status_code == 200
+    # The code that enrolled counts as this session's second factor: no second code straight away.
+    assert client.get(reverse("triage:queue")).status_code == 200
     assert client.get(reverse("insurer_detail", args=[adjuster.insurer_id])).status_code == 200
 
 
@@ -191,7 +278,7 @@ def test_administrator_without_mfa_cannot_open_the_admin(client):
 
     response = client.get(reverse("admin:portal_auditevent_changelist"))
 
-    assert response.headers["Location"] == reverse("mfa_activate_totp")
+    assert response.headers["Location"] == reverse("mfa_index")
 
 
 def test_staff_with_mfa_need_their_code_to_sign_in(client):
@@ -329,7 +416,7 @@ def test_unenrolled_staff_reach_only_enrolment_pages(client, url_name):
     response = client.get(reverse(url_name))
 
     assert response.status_code == 302
-    assert response.headers["Location"] == reverse("mfa_activate_totp")
+    assert response.headers["Location"] == reverse("mfa_index")
 
 
 def test_unenrolled_staff_can_still_sign_out(client):
@@ -352,3 +439,48 @@ def test_behind_a_trusted_proxy_the_audit_log_records_the_clients_address(client
     )
 
     assert AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED).ip_address == "203.0.113.7"
+
+
+@pytest.fixture
+def cache_down(settings):
+    # Nothing listens on port 1: every cache call fails to connect, as with Redis stopped.
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    yield
+    settings.CACHES = working  # before the shared fixture clears the cache at teardown
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        ("account_login", {"login": "jo@example.org", "password": PASSWORD}),
+        ("account_signup", {"email": "new@example.org", "full_name": "Jo", "role": "patient"}),
+        ("account_reset_password", {"email": "jo@example.org"}),
+    ],
+)
+def test_with_the_cache_down_sign_in_sign_up_and_reset_answer_503_try_again(
+    cache_down, url_name, data
+):
+    UserFactory(email="jo@example.org")
+    data = {**data, "password1": PASSWORD, "password2": PASSWORD} if "role" in data else data
+
+    response = Client().post(reverse(url_name), data)
+
+    assert response.status_code == 503
+    assert "Please try again in a few minutes" in response.content.decode()
+    assert response.headers["Retry-After"]
+
+
+def test_with_the_cache_down_pages_that_do_not_use_it_still_work(cache_down):
+    patient = UserFactory()
+    client = Client()
+    client.force_login(patient)  # signing in needs the cache; being signed in does not
+
+    assert Client().get(reverse("home")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert Client().get(LOGIN_URL).status_code in (200, 503)

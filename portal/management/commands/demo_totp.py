@@ -5,11 +5,11 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_TOTP_SECRET
+from portal.demo_credentials import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
-    help = "Print the current two-factor code of the demo staff accounts (developer machines only)."
+    help = "Print the current two-factor code of the demo accounts (developer machines only)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import DEMO_PASSWORD, seed_demo_data
+from portal.demo import seed_demo_data
+from portal.demo_credentials import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
