@@ -113,3 +113,38 @@ def executable() -> bytes:
 
 def html() -> bytes:
     return b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+def docx_nested(depth: int, *, inner_name: str = "word/embeddings/inner.docx") -> bytes:
+    """A Word document holding a Word document... `depth` levels down."""
+    data = docx()
+    for _ in range(depth):
+        data = docx([(inner_name, data)])
+    return data
+
+
+def odt_with(entries: list[tuple[str, bytes]]) -> bytes:
+    return zip_of(
+        [
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", b'<?xml version="1.0"?><office:document-content/>'),
+            *entries,
+        ],
+        stored_first=True,
+    )
+
+
+def write_docx_bomb(path, *, unpacked_bytes: int) -> None:
+    """Write to `path` a Word document with a part of `unpacked_bytes` zeros: 1 GiB packs into
+    about 1 MB. Written a megabyte at a time, so the zeros never exist whole in memory."""
+    zeros = bytes(1024 * 1024)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in [
+            ("[Content_Types].xml", b'<?xml version="1.0"?><Types/>'),
+            ("_rels/.rels", b'<?xml version="1.0"?><Relationships/>'),
+            ("word/document.xml", b'<?xml version="1.0"?><w:document/>'),
+        ]:
+            archive.writestr(name, data)
+        with archive.open("word/media/image1.png", "w", force_zip64=True) as part:
+            for _ in range(unpacked_bytes // len(zeros)):
+                part.write(zeros)

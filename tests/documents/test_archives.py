@@ -1,0 +1,162 @@
+"""Word and OpenDocument files (zips) checked against the archive limits before clamd sees them,
+through the real document_scan_run against the real S3 server and clamd."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from documents import archives, objects, services
+from documents.models import Document, ScanStatus, UnscannableReason
+from documents.services import ScanOutcome
+from tests.documents import samples
+from tests.documents.conftest import stored
+
+pytestmark = pytest.mark.django_db
+
+MB = 1024 * 1024
+GIB = 1024 * MB
+
+
+@pytest.fixture
+def ranged_bytes(monkeypatch) -> list[int]:
+    """How many bytes each ranged read took from S3 (the real reads, counted on their way)."""
+    taken = []
+    real = objects.read_range
+
+    def counting(key, *, start, end, etag):
+        data = real(key, start=start, end=end, etag=etag)
+        taken.append(len(data))
+        return data
+
+    monkeypatch.setattr(objects, "read_range", counting)
+    return taken
+
+
+def _scan(document: Document) -> Document:
+    outcome = services.document_scan_run(document_id=document.pk)
+    document.refresh_from_db()
+    assert outcome == ScanOutcome(document.scan_status)
+    return document
+
+
+def _assert_refused(document: Document, reason: UnscannableReason) -> None:
+    assert document.scan_status == ScanStatus.UNSCANNABLE
+    assert document.signature == reason.value
+    assert not document.is_downloadable
+    assert document.storage_key.startswith("quarantine/")
+
+
+def test_a_zip_bomb_in_a_docx_is_unscannable_read_by_ranges_and_never_downloadable(
+    claim, patient_client, tmp_path, ranged_bytes
+):
+    path = tmp_path / "bomb.docx"
+    samples.write_docx_bomb(path, unpacked_bytes=GIB)
+    content = path.read_bytes()
+    assert len(content) < 2 * MB  # about 1 MB on disk, 1 GiB unpacked
+    document = stored(claim, content, name="report.docx")
+
+    _assert_refused(_scan(document), UnscannableReason.TOO_LARGE_UNPACKED)
+    # Only the end of the file, its directory and each part's first bytes were read.
+    assert sum(ranged_bytes) < len(content) / 4
+    response = patient_client.get(reverse("documents:download", args=[document.pk]))
+    assert response.status_code == 409
+    page = patient_client.get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
+    assert "once unpacked it would take more than 200 MB" in page
+
+
+def test_a_docx_packed_far_more_tightly_than_a_document_is_unscannable(claim, tmp_path):
+    path = tmp_path / "dense.docx"
+    samples.write_docx_bomb(path, unpacked_bytes=150 * MB)  # under the unpacked limit
+
+    document = _scan(stored(claim, path.read_bytes(), name="report.docx"))
+
+    _assert_refused(document, UnscannableReason.COMPRESSION_RATIO)
+    assert "unpacks to far more than its own size" in document.status_message
+
+
+def test_a_docx_nested_ten_deep_is_unscannable(claim, patient_client):
+    document = _scan(stored(claim, samples.docx_nested(10), name="letter.docx"))
+
+    _assert_refused(document, UnscannableReason.NESTED_TOO_DEEP)
+    page = patient_client.get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
+    assert "packed files inside packed files more than 3 levels deep" in page
+    assert patient_client.get(reverse("documents:download", args=[document.pk])).status_code == 409
+
+
+def test_a_zip_hidden_under_an_image_name_still_counts_as_nesting(claim):
+    deep = samples.docx_nested(5, inner_name="word/media/image1.png")
+
+    _assert_refused(
+        _scan(stored(claim, deep, name="letter.docx")), UnscannableReason.NESTED_TOO_DEEP
+    )
+
+
+def test_an_odt_over_the_unpacked_limit_is_unscannable(claim, settings):
+    settings.DOCUMENT_ARCHIVE_MAX_UNCOMPRESSED_MB = 1
+    odt = samples.odt_with([("Pictures/scan.jpg", os.urandom(2 * MB))])  # packs no smaller
+
+    document = _scan(stored(claim, odt, name="statement.odt"))
+
+    _assert_refused(document, UnscannableReason.TOO_LARGE_UNPACKED)
+    assert "more than 1 MB" in document.status_message
+
+
+def test_a_docx_with_more_files_inside_than_the_limit_is_unscannable(claim, settings):
+    settings.DOCUMENT_ARCHIVE_MAX_ENTRIES = 10
+    crowded = samples.docx([(f"word/media/image{n}.png", b"x") for n in range(20)])
+
+    _assert_refused(_scan(stored(claim, crowded)), UnscannableReason.TOO_MANY_FILES)
+
+
+def test_a_damaged_docx_is_unscannable_never_clean(claim):
+    whole = samples.docx()
+    cut = whole[: len(whole) // 2]  # the central directory is gone
+
+    _assert_refused(_scan(stored(claim, cut, name="cut.docx")), UnscannableReason.DAMAGED)
+
+
+def test_an_ordinary_docx_with_an_embedded_spreadsheet_is_scanned_and_passes(
+    claim, django_capture_on_commit_callbacks
+):
+    letter = samples.docx([("word/embeddings/Microsoft_Excel_Worksheet.xlsx", samples.xlsx())])
+    document = stored(claim, letter, name="letter.docx")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document = _scan(document)
+
+    assert document.scan_status == ScanStatus.CLEAN
+    assert document.is_downloadable
+
+
+def test_eicar_inside_a_docx_within_the_limits_is_still_found_by_clamd(claim):
+    infected = samples.docx(
+        [("word/embeddings/inner.docx", samples.docx([("a.txt", samples.EICAR)]))]
+    )
+
+    document = _scan(stored(claim, infected, name="letter.docx"))
+
+    assert document.scan_status == ScanStatus.INFECTED
+
+
+def test_the_limits_can_be_set_per_check():
+    # The check itself, on a nested document, with a limit given rather than from settings.
+    key = stored_key(samples.docx_nested(2))
+    try:
+        shallow = archives.ArchiveLimits(
+            max_entries=100, max_uncompressed_bytes=MB, max_ratio=100, max_depth=1
+        )
+        assert archives.archive_check(key=key, limits=shallow).problem == (
+            UnscannableReason.NESTED_TOO_DEEP
+        )
+        assert archives.archive_check(key=key).problem is None
+    finally:
+        objects.delete_quietly(key)
+
+
+def stored_key(content: bytes) -> str:
+    key = objects.new_quarantine_key()
+    writer = objects.ObjectWriter(key)
+    writer.write(content)
+    writer.close()
+    return key
