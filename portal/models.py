@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -128,7 +129,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def requires_mfa(self) -> bool:
-        return self.role in MFA_REQUIRED_ROLES or self.is_staff or self.is_superuser
+        """Whether this person must pass a second factor: by role (settings.MFA_REQUIRED_ROLES),
+        and always for anyone who can open the admin."""
+        return self.role in settings.MFA_REQUIRED_ROLES or self.is_staff or self.is_superuser
 
     @property
     def is_verified_advocate(self) -> bool:

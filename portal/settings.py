@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.StaffMfaRequiredMiddleware",
+    "portal.middleware.CacheUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -167,7 +168,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
 # https://docs.allauth.org/en/latest/account/configuration.html
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
-ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupForm"
+# allauth's sign-up form with the portal's questions; it does the same work (one password hash)
+# whether or not the address is registered, so timing does not tell who has an account.
+ACCOUNT_FORMS = {"signup": "portal.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -203,7 +206,15 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
 # Key for encrypting TOTP secrets at rest; derived from SECRET_KEY when not set.
 MFA_SECRET_ENCRYPTION_KEY = env.str("MFA_SECRET_ENCRYPTION_KEY", default="")
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Passkeys and security keys (WebAuthn) are offered to every role, and a passkey alone signs in.
+# Browsers allow WebAuthn only on https:// or http://localhost (not http://127.0.0.1).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Roles that must pass a second factor (an authenticator app or a passkey) before reaching any
+# other page. Advocates are included by default: one advocate reads many patients' records.
+MFA_REQUIRED_ROLES = env.list(
+    "MFA_REQUIRED_ROLES", default=["adjuster", "triage_lead", "administrator", "advocate"]
+)
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Claim portal")
 
 # Session lifetimes: idle timeout and absolute lifetime, enforced by SessionTimeoutMiddleware.
