@@ -14,22 +14,25 @@ SNIFF_BYTES = 8 * 1024
 @dataclass(frozen=True)
 class FileType:
     content_type: str
+    #: What a file of this type is, with its article, for sentences: "not a JPEG image".
     label: str
     extensions: frozenset[str]
 
 
-PDF = FileType("application/pdf", "PDF", frozenset({"pdf"}))
-JPEG = FileType("image/jpeg", "JPEG image", frozenset({"jpg", "jpeg"}))
-PNG = FileType("image/png", "PNG image", frozenset({"png"}))
-HEIC = FileType("image/heic", "HEIC image", frozenset({"heic", "heif"}))
-TIFF = FileType("image/tiff", "TIFF image", frozenset({"tif", "tiff"}))
+PDF = FileType("application/pdf", "a PDF", frozenset({"pdf"}))
+JPEG = FileType("image/jpeg", "a JPEG image", frozenset({"jpg", "jpeg"}))
+PNG = FileType("image/png", "a PNG image", frozenset({"png"}))
+HEIC = FileType("image/heic", "a HEIC image", frozenset({"heic", "heif"}))
+TIFF = FileType("image/tiff", "a TIFF image", frozenset({"tif", "tiff"}))
 DOCX = FileType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "Word document",
+    "a Word document",
     frozenset({"docx"}),
 )
-ODT = FileType("application/vnd.oasis.opendocument.text", "OpenDocument text", frozenset({"odt"}))
-TEXT = FileType("text/plain", "plain text", frozenset({"txt", "text"}))
+ODT = FileType(
+    "application/vnd.oasis.opendocument.text", "an OpenDocument text document", frozenset({"odt"})
+)
+TEXT = FileType("text/plain", "a plain text file", frozenset({"txt", "text"}))
 
 ALLOWED_TYPES = (PDF, JPEG, PNG, HEIC, TIFF, DOCX, ODT, TEXT)
 ALLOWED_EXTENSIONS = frozenset(ext for kind in ALLOWED_TYPES for ext in kind.extensions)
@@ -101,6 +104,11 @@ def _looks_like_text(head: bytes, *, complete: bool) -> bool:
             return False
     controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
     return controls == 0
+
+
+def type_for_extension(extension: str) -> FileType | None:
+    """The allowed type a file name's extension claims, or None."""
+    return next((kind for kind in ALLOWED_TYPES if extension in kind.extensions), None)
 
 
 def extension_of(name: str) -> str:

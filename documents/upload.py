@@ -23,6 +23,7 @@ from documents.sniffing import (
     FileType,
     extension_of,
     sniff,
+    type_for_extension,
 )
 
 MB = 1024 * 1024
@@ -93,6 +94,14 @@ class DocumentUploadHandler(FileUploadHandler):
                 _("You can send up to %(count)d files at a time.")
                 % {"count": self.limits.max_files}
             )
+        if field_name not in self._file_fields():
+            # Refused before a byte of it is stored: only the form's own rows carry files.
+            self._refuse(
+                _(
+                    "This upload carried a file in a field the form does not have, so nothing "
+                    "was saved. Reload the page and send your files again."
+                )
+            )
         self._size = 0
         self._sha256 = hashlib.sha256()
         self._head = bytearray()
@@ -124,7 +133,7 @@ class DocumentUploadHandler(FileUploadHandler):
             self._write(bytes(self._head))
             self._head.clear()
         if self._type is DOCX and not self._docx_confirmed:
-            self._refuse(self._not_accepted_message())
+            self._refuse(self._not_what_its_name_says(DOCX))
         try:
             self._writer.close()
         except objects.StorageErrors:
@@ -145,6 +154,10 @@ class DocumentUploadHandler(FileUploadHandler):
 
     # --- checks ---
 
+    def _file_fields(self) -> set[str]:
+        """The form's file fields (documents.forms.DocumentUploadForm): file_1 ... file_N."""
+        return {f"file_{number}" for number in range(1, self.limits.max_files + 1)}
+
     def _check_sizes(self) -> None:
         if self._size > self.limits.max_file_bytes:
             self.too_large = True
@@ -164,23 +177,33 @@ class DocumentUploadHandler(FileUploadHandler):
 
     def _judge_type(self, *, complete: bool) -> None:
         found = sniff(bytes(self._head[:SNIFF_BYTES]), complete=complete)
+        claimed = type_for_extension(extension_of(self.display_name))
         if found is None:
-            self._refuse(self._not_accepted_message())
-        extension = extension_of(self.display_name)
-        if extension not in found.extensions:
+            # Named as a kind we take, the file is not one: say so rather than list the kinds.
             self._refuse(
-                _(
-                    "“%(name)s” is a %(kind)s, but its name does not end in %(expected)s. Send "
-                    "the file with its own name and extension."
-                )
-                % {
-                    "name": self.display_name,
-                    "kind": found.label,
-                    "expected": " or ".join(f".{ext}" for ext in sorted(found.extensions)),
-                }
+                self._not_what_its_name_says(claimed) if claimed else self._not_accepted_message()
+            )
+        if found is not claimed:
+            message = (
+                _("“%(name)s” is not %(claimed)s: it is %(kind)s.")
+                % {"name": self.display_name, "claimed": claimed.label, "kind": found.label}
+                if claimed
+                else _("“%(name)s” is %(kind)s.") % {"name": self.display_name, "kind": found.label}
+            )
+            self._refuse(
+                message
+                + " "
+                + _("Send it with a name ending in %(expected)s.")
+                % {"expected": " or ".join(f".{ext}" for ext in sorted(found.extensions))}
             )
         self._type = found
         self._writer.content_type = found.content_type
+
+    def _not_what_its_name_says(self, claimed: FileType) -> str:
+        return _(
+            "“%(name)s” is not %(kind)s. Check that you chose the right file, or save it "
+            "again as %(kind)s, and send it again."
+        ) % {"name": self.display_name, "kind": claimed.label}
 
     def _not_accepted_message(self) -> str:
         return (

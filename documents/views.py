@@ -92,7 +92,21 @@ def document_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     if request.method == "GET":
         return _render_upload(request, claim, _upload_form())
     limits = services.upload_limits_for(claim=claim)
-    content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    content_length = _content_length(request)
+    if content_length is None:
+        # Sent in chunks (no Content-Length): Django would read it as an empty form.
+        return _refused(
+            request,
+            claim,
+            [
+                _(
+                    "Your browser sent the files without saying how large they are, so we could "
+                    "not receive them. Please send them again; if this keeps happening, try "
+                    "another browser or the form without drag and drop."
+                )
+            ],
+            status=411,
+        )
     if content_length > limits.max_request_bytes:
         # Refused from the headers alone: nothing of the body is read.
         return _refused(
@@ -144,6 +158,15 @@ def _upload_post(request: HttpRequest, *, claim: Claim, handler: DocumentUploadH
         % {"count": len(documents)},
     )
     return redirect(reverse("intake:claim_detail", args=[claim.pk]) + "#documents-heading")
+
+
+def _content_length(request: HttpRequest) -> int | None:
+    """The body's declared length; None when it has none (chunked) or it is not a number."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH", ""))
+    except ValueError:
+        return None
+    return length if length >= 0 else None
 
 
 def _too_big(handler: DocumentUploadHandler) -> bool:

@@ -99,11 +99,15 @@ def test_the_script_gets_json_back(patient_client, claim):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("invoice.pdf", samples.executable(), "is not a kind of file we accept"),
-        ("photo.jpg", samples.html(), "is not a kind of file we accept"),
-        ("letter.txt", samples.pdf(), "is a PDF, but its name does not end in .pdf"),
-        ("sheet.docx", samples.xlsx(), "is not a kind of file we accept"),
+        ("invoice.pdf", samples.executable(), "“invoice.pdf” is not a PDF."),
+        ("photo.jpg", samples.html(), "“photo.jpg” is not a JPEG image."),
+        ("scan.png", samples.jpeg(), "“scan.png” is not a PNG image: it is a JPEG image."),
+        ("letter.txt", samples.pdf(), "“letter.txt” is not a plain text file: it is a PDF."),
+        ("letter.txt", samples.pdf(), "Send it with a name ending in .pdf."),
+        ("report", samples.pdf(), "“report” is a PDF. Send it with a name ending in .pdf."),
+        ("sheet.docx", samples.xlsx(), "“sheet.docx” is not a Word document."),
         ("eicar.zip", samples.eicar_zip(), "is not a kind of file we accept"),
+        ("setup.exe", samples.executable(), "is not a kind of file we accept"),
         ("empty.txt", b"", "is empty"),
     ],
 )
@@ -148,6 +152,56 @@ def test_a_request_announcing_more_than_the_limits_is_refused_unread(
     assert response.status_code == 413
     assert bytes_read == 0
     assert "too large to send together" in response.content.decode()
+
+
+def test_a_file_in_a_field_the_form_does_not_have_is_refused_before_it_is_stored(
+    patient_client, claim, issued_keys
+):
+    body = multipart([("letter.pdf", samples.pdf())]).replace(
+        b'name="file_1"', b'name="attachment"'
+    )
+
+    response, _read = post_raw(patient_client, claim, body)
+
+    assert response.status_code == 400
+    assert "a field the form does not have, so nothing was saved" in response.content.decode()
+    assert issued_keys == []  # no object was even begun
+    assert not Document.objects.exists()
+
+
+def test_an_unknown_field_after_an_accepted_file_leaves_nothing_behind(
+    patient_client, claim, issued_keys
+):
+    body = multipart([("letter.pdf", samples.pdf()), ("extra.pdf", samples.pdf())]).replace(
+        b'name="file_2"', b'name="file_99"'
+    )
+
+    response, _read = post_raw(patient_client, claim, body)
+
+    assert response.status_code == 400
+    assert len(issued_keys) == 1
+    assert not object_exists(issued_keys[0])
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("json", [False, True])
+def test_an_upload_without_a_content_length_says_so(patient_client, claim, issued_keys, json):
+    # Sent in chunks (Transfer-Encoding: chunked), a request carries no Content-Length.
+    extra = {"HTTP_ACCEPT": "application/json"} if json else {}
+
+    response, bytes_read = post_raw(
+        patient_client,
+        claim,
+        multipart([("letter.pdf", samples.pdf())]),
+        CONTENT_LENGTH="",
+        **extra,
+    )
+
+    assert response.status_code == 411
+    assert "without saying how large they are" in response.content.decode()
+    assert "Choose a file" not in response.content.decode()
+    assert bytes_read == 0
+    assert issued_keys == []
 
 
 def test_more_files_than_allowed_in_one_request_are_refused(patient_client, claim, settings):
