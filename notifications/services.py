@@ -328,8 +328,13 @@ def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
     outside any transaction, so a failure to record it cannot undo the record that it was taken:
     the row stays SENDING, which nothing sends again, while the record is retried."""
     taken, results = _take_for_sending(ids)
+    taken_at = time.monotonic()
     sent: list[int] = []
-    for notification in taken:
+    for index, notification in enumerate(taken):
+        # Each chunk sends at least one, so a task always gets somewhere.
+        if index and time.monotonic() - taken_at > _send_budget_seconds():
+            results |= _give_back_untried(taken[index:])
+            break
         try:
             connection.open()  # kept open across the batch; reopened after a failure
             message = emails.notification_email(notification)
@@ -379,6 +384,25 @@ def _take_for_sending(ids: list[int]) -> tuple[list[Notification], dict[int, Dis
         if withdrawn:
             Notification.objects.filter(pk__in=withdrawn).update(state=State.WITHDRAWN)
     return taken, results
+
+
+def _send_budget_seconds() -> float:
+    """How long a worker goes on sending a chunk it took: half the sweeper's grace, so a slow
+    mail server never lets the sweeper hand a row this worker is still to send to another."""
+    return settings.NOTIFICATION_REQUEUE_MINUTES * 60 / 2
+
+
+def _give_back_untried(notifications: list[Notification]) -> dict[int, DispatchResult]:
+    """Back to pending, not counted as an attempt, for a later task."""
+    ids = [n.pk for n in notifications]
+    recording.write_with_retry(
+        lambda: Notification.objects.filter(pk__in=ids, state=State.SENDING).update(
+            state=State.PENDING, attempts=F("attempts") - 1, next_attempt_at=timezone.now()
+        ),
+        what=f"{len(ids)} email(s) given back",
+    )
+    later = DispatchResult(Outcome.RETRY, retry_in=settings.NOTIFICATION_RETRY_BASE_SECONDS)
+    return dict.fromkeys(ids, later)
 
 
 #: The states a sent email can be recorded from: taken by a worker, or given back to pending by

@@ -408,6 +408,20 @@ def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_mess
     assert len(set(message_ids)) == len(ids)
 
 
+def test_a_worker_out_of_time_on_a_chunk_gives_back_what_it_has_not_sent(db, settings):
+    ids = _pending_emails([make_world(S.UNDER_REVIEW) for _ in range(2)])  # four rows
+    # No grace at all: the worker is out of time once it has sent the chunk's first email.
+    settings.NOTIFICATION_REQUEUE_MINUTES = 0
+
+    results = services.notifications_dispatch_batch(notification_ids=ids)
+
+    assert [results[pk].outcome for pk in ids] == [Outcome.SENT] + [Outcome.RETRY] * 3
+    assert len(mail.outbox) == 1
+    rows = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "state"))
+    assert [rows[pk] for pk in ids] == [State.SENT] + [State.PENDING] * 3
+    assert Notification.objects.filter(pk__in=ids[1:], attempts=0).count() == 3
+
+
 def test_an_email_whose_every_worker_was_lost_fails_for_an_administrator_to_see(db, settings):
     notification_id, *others = _pending_emails([make_world(S.UNDER_REVIEW)])
     Notification.objects.filter(pk__in=others).delete()
