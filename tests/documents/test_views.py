@@ -1,17 +1,24 @@
 """Downloads, the status poll and the case page's Documents section, from outside."""
 
 import urllib.request
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from documents import services
 from documents.models import Document, ScanStatus
 from portal.models import AuditAction, AuditEvent
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim
-from tests.factories import AdjusterFactory, TriageLeadFactory, UserFactory
+from tests.factories import (
+    AdjusterFactory,
+    AdministratorFactory,
+    TriageLeadFactory,
+    UserFactory,
+)
 from tests.portal.test_selectors import _signed_in
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +193,50 @@ def test_another_claim_of_the_patient_does_not_list_these_documents(patient, pat
     html = patient_client.get(reverse("intake:claim_detail", args=[second.pk])).content.decode()
 
     assert "only-on-first.pdf" not in html
+
+
+def _overdue(claim, settings, name="slow.pdf") -> Document:
+    """A document still pending past DOCUMENT_SCAN_OVERDUE_MINUTES after its upload."""
+    settings.DOCUMENT_SCAN_OVERDUE_MINUTES = 30
+    document = stored(claim, samples.pdf(), name=name)
+    Document.objects.filter(pk=document.pk).update(
+        created_at=timezone.now() - timedelta(minutes=31)
+    )
+    return document
+
+
+def test_the_patient_is_told_a_slow_check_is_taking_longer_than_usual(
+    patient_client, claim, settings
+):
+    _overdue(claim, settings)
+    stored(claim, samples.pdf(), name="fresh.pdf")
+
+    html = patient_client.get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
+    poll = patient_client.get(reverse("documents:status", args=[claim.pk])).json()
+
+    assert html.count("taking longer than usual") == 1
+    assert "needs attention" not in html.lower()
+    messages = {item["name"]: item["message"] for item in poll["documents"]}
+    assert "taking longer than usual" in messages["slow.pdf"]
+    assert "taking longer than usual" not in messages["fresh.pdf"]
+
+
+def test_the_triage_lead_is_shown_a_document_whose_check_is_overdue(claim, settings):
+    _overdue(claim, settings)
+    lead = TriageLeadFactory(insurer=claim.insurer)
+
+    html = _signed_in(lead).get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
+
+    assert "1 file needs attention" in html
+    assert "Needs attention" in html
+
+
+def test_the_administrator_finds_overdue_documents_with_the_admin_filter(claim, settings):
+    slow = _overdue(claim, settings)
+    stored(claim, samples.pdf(), name="fresh.pdf")
+    admin = _signed_in(AdministratorFactory())
+
+    listing = admin.get(reverse("admin:documents_document_changelist"), {"overdue": "yes"})
+
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [slow]
