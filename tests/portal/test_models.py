@@ -1,10 +1,12 @@
 import datetime
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from portal.models import Coverage, Role, User
+from portal.models import AuditAction, AuditEvent, Coverage, Role, User
+from portal.services import audit_event_record
 from tests.factories import CoverageFactory, InsurerFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +74,56 @@ def test_coverage_cannot_end_before_it_starts():
 
     with pytest.raises(ValidationError, match="cannot end before it starts"):
         coverage.full_clean()
+
+
+# --- The audit log in the database ----------------------------------------------------------
+
+
+@pytest.fixture
+def role():
+    """A role of this test's own, with no superuser rights; made in the test's transaction, so
+    it is gone when that is rolled back."""
+    name = f"portal_test_{uuid.uuid4().hex[:16]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{name}" NOLOGIN NOSUPERUSER')
+    return name
+
+
+HOLDS_THE_TABLE = {
+    "granted TRUNCATE": 'GRANT TRUNCATE ON portal_auditevent TO "{role}"',
+    "owner of the table": 'ALTER TABLE portal_auditevent OWNER TO "{role}"',
+}
+
+
+@pytest.mark.parametrize("grant", HOLDS_THE_TABLE.values(), ids=HOLDS_THE_TABLE.keys())
+@pytest.mark.parametrize(
+    "statement",
+    ["TRUNCATE portal_auditevent", "TRUNCATE TABLE ONLY portal_auditevent CASCADE"],
+)
+def test_truncate_of_the_audit_log_is_refused_even_to_a_role_allowed_to(role, grant, statement):
+    audit_event_record(action=AuditAction.LOGIN_FAILED)
+    with connection.cursor() as cursor:
+        # The row's deferred foreign-key check must run first, or no TRUNCATE could start.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(grant.format(role=role))
+
+        with (
+            pytest.raises(DatabaseError, match="TRUNCATE is refused"),
+            transaction.atomic(),
+        ):
+            cursor.execute(f'SET LOCAL ROLE "{role}"')
+            cursor.execute(statement)
+
+    assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).count() == 1
+
+
+def test_a_superuser_may_still_truncate_it_as_the_test_runner_does_between_tests():
+    audit_event_record(action=AuditAction.LOGIN_FAILED)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (True,)  # the test database is reached as a superuser
+
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE portal_auditevent")
+
+    assert not AuditEvent.objects.exists()
