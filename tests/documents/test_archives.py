@@ -1,7 +1,9 @@
 """Word and OpenDocument files (zips) checked against the archive limits before clamd sees them,
 through the real document_scan_run against the real S3 server and clamd."""
 
+import io
 import os
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -160,3 +162,39 @@ def stored_key(content: bytes) -> str:
     writer.write(content)
     writer.close()
     return key
+
+
+def _with_encrypted_flag(content: bytes, name: str) -> bytes:
+    """`content` with the entry `name` marked encrypted (zipfile writes no such entries)."""
+    data = bytearray(content)
+    encoded = name.encode()
+    # The name comes first in the entry's local header, last in the central directory.
+    local_header = data.rindex(b"PK\x03\x04", 0, data.index(encoded))
+    directory_entry = data.rindex(b"PK\x01\x02", 0, data.rindex(encoded))
+    for flag_at in (directory_entry + 8, local_header + 6):
+        data[flag_at] |= 0x1
+    return bytes(data)
+
+
+def test_a_docx_with_a_password_protected_part_is_unscannable(claim):
+    content = _with_encrypted_flag(
+        samples.docx([("word/media/image1.png", bytes(64))]), "word/media/image1.png"
+    )
+
+    document = _scan(stored(claim, content, name="locked.docx"))
+
+    _assert_refused(document, UnscannableReason.ENCRYPTED)
+    assert "protected with a password" in document.status_message
+
+
+def test_a_docx_whose_count_needs_a_zip64_end_record_is_read_and_refused(claim):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml", b'<?xml version="1.0"?><w:document/>')
+        for number in range(0x10000):  # more than a plain end record can count
+            archive.writestr(f"p/{number}", b"")
+
+    document = _scan(stored(claim, buffer.getvalue(), name="many.docx"))
+
+    _assert_refused(document, UnscannableReason.TOO_MANY_FILES)
