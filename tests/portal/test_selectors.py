@@ -9,16 +9,14 @@ from django.urls import reverse
 
 from portal.models import AuditAction, AuditEvent
 from tests.factories import (
-    PASSWORD,
     AdjusterFactory,
     AdvocateFactory,
     CoverageFactory,
     InsurerFactory,
     TriageLeadFactory,
     UserFactory,
-    enrol_totp,
 )
-from tests.portal.test_accounts import _current_code
+from tests.portal.test_accounts import sign_in
 from tests.queries import queries_during
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +24,8 @@ pytestmark = pytest.mark.django_db
 
 def _signed_in(user) -> Client:
     client = Client()
-    # Enrol first, so the sign-in passes the second factor as a real one does.
-    secret = enrol_totp(user) if user.requires_mfa else None
-    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    if secret:
-        client.post(reverse("mfa_authenticate"), {"code": _current_code(secret)})
+    # Enrolled before the password (or already), so the sign-in passes the second factor.
+    sign_in(client, user)
     assert "_auth_user_id" in client.session
     client.get(reverse("dashboard"), follow=True)  # shows, and so clears, the "signed in" message
     return client
