@@ -8,6 +8,7 @@ to `log_dir`. The services (clamd, S3, Redis) must be running, as for the rest o
 
 import contextlib
 import email
+import email.policy
 import os
 import signal
 import socket
@@ -57,14 +58,14 @@ class LivePortal:
         with psycopg.connect(self.database_url, autocommit=True) as db:
             return db.execute(sql, params).fetchall()
 
-    def emails(self) -> list[email.message.Message]:
+    def emails(self) -> list[email.message.EmailMessage]:
         """Every email the portal has sent so far (the file backend writes one file per
         connection, messages separated by a line of dashes)."""
         messages = []
         for path in sorted(self.mail_dir.glob("*.log")):
             for raw in path.read_text().split("-" * 79 + "\n"):
                 if raw.strip():
-                    messages.append(email.message_from_string(raw))
+                    messages.append(email.message_from_string(raw, policy=email.policy.default))
         return messages
 
     def log(self, name: str) -> str:
@@ -209,16 +210,18 @@ def running_portal(
     *,
     patients: int = 0,
     redis_url: str,
+    env: dict | None = None,
     processes=("web", "worker", "beat"),
 ) -> Iterator[LivePortal]:
-    """Start the portal's processes on a new database under `root`; stop them afterwards."""
+    """Start the portal's processes on a new database under `root`, with `env` added to make
+    run's environment; stop them afterwards."""
     mail_dir, log_dir = root / "mail", root / "logs"
     for folder in (mail_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
     with _database(backend, root) as database_url:
         env = portal_environment(
             database_url=database_url, mail_dir=mail_dir, var_dir=root, redis_url=redis_url
-        )
+        ) | (env or {})
         portal = LivePortal(
             backend=backend,
             database_url=database_url,
@@ -227,8 +230,8 @@ def running_portal(
             mail_dir=mail_dir,
             log_dir=log_dir,
         )
-        portal.patients = prepare_database(env, patients=patients)
         _empty_redis_database(redis_url)
+        portal.patients = prepare_database(env, patients=patients)
         commands = procfile_commands()
         try:
             for name in processes:
@@ -246,3 +249,44 @@ def running_portal(
 def _empty_redis_database(url: str) -> None:
     """What an earlier run left there (queued tasks, rate-limit counters) would disturb this one."""
     redis.Redis.from_url(url).flushdb()
+
+
+@contextlib.contextmanager
+def own_redis(root: Path) -> Iterator["RedisServer"]:
+    """A Redis server of the test's own on a free port, which the test may stop and start."""
+    server = RedisServer(port=free_port(), root=root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class RedisServer:
+    port: int
+    root: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - Debian's redis-server
+            ["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.root)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.RedisError):
+                if redis.Redis.from_url(self.url).ping():
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}.")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

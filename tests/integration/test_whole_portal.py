@@ -12,7 +12,7 @@ import requests
 
 from tests.documents.samples import pdf
 from tests.http_patient import HttpPatient
-from tests.live_portal import PATIENT_PASSWORD, running_portal
+from tests.live_portal import PATIENT_PASSWORD, own_redis, running_portal
 
 pytestmark = pytest.mark.integration
 
@@ -85,13 +85,66 @@ def test_uploads_and_submissions_at_once_lose_nothing(backend, tmp_path):
 
         portal.wait_until(outbox_empty, seconds=300, what="every email sent")
         assert _failures([uploader, *submitters]) == []
-        _assert_each_email_sent_once(portal)
+        _assert_each_email_sent_once(
+            portal, claims=1 + ROUNDS * SUBMITTERS + 1, documents=2 * ROUNDS
+        )
         assert "Traceback" not in portal.log("web")
 
 
-def _assert_each_email_sent_once(portal) -> None:
+def _assert_each_email_sent_once(portal, *, claims: int, documents: int) -> None:
+    """Each notification's email carries a Message-ID of its own, the same on any repeat."""
     emails = portal.emails()
-    received = [message for message in emails if "received your claim" in message["Subject"]]
-    assert len(received) == 1 + ROUNDS * SUBMITTERS + 1
-    copies = Counter((m["To"], m["Subject"], m.get_payload()) for m in emails)
-    assert [key[:2] for key, count in copies.items() if count > 1] == []
+    subjects = [message["Subject"] for message in emails]
+    assert sum("received your claim" in subject for subject in subjects) == claims
+    assert sum("passed the virus check" in subject for subject in subjects) == documents
+    copies = Counter(message["Message-ID"] for message in emails)
+    assert None not in copies
+    assert [message_id for message_id, count in copies.items() if count > 1] == []
+
+
+def test_with_redis_stopped_nothing_answers_500_and_all_is_delivered_when_it_is_back(tmp_path):
+    """Redis is the broker and the cache of make run. While it is down a patient can still
+    read their case, send a claim and upload; signing in says to try again later (503), since
+    the rate limits that guard it live in the cache. Once it is back, the file is scanned and
+    the emails go out, each once."""
+    with (
+        own_redis(tmp_path) as redis_server,
+        running_portal(
+            "sqlite",
+            tmp_path,
+            patients=2,
+            redis_url=redis_server.url,
+            env={"NOTIFICATION_REQUEUE_MINUTES": "0", "DOCUMENT_SCAN_REQUEUE_MINUTES": "0"},
+        ) as portal,
+    ):
+        patient, newcomer = (
+            HttpPatient(requests.Session(), portal.url, email, PATIENT_PASSWORD, f"127.0.2.{n}")
+            for n, email in enumerate(portal.patients, start=1)
+        )
+        assert patient.sign_in()
+        redis_server.stop()
+
+        claim_id = patient.file_claim(incident_day=3)
+        assert claim_id, patient.failures
+        assert patient.get(f"/claims/{claim_id}/").status_code == 200
+        patient.upload(claim_id, [("discharge.pdf", pdf())], as_json=False)
+        signing_in = newcomer._form_post(
+            "/accounts/login/", {"login": newcomer.email, "password": PATIENT_PASSWORD}
+        )
+        assert signing_in.status_code == 503
+        assert "try again" in signing_in.text
+        assert patient.failures == []
+
+        redis_server.start()
+
+        def scanned() -> bool:
+            return set(patient.document_statuses(claim_id).values()) == {"clean"}
+
+        portal.wait_until(scanned, seconds=240, what="the file scanned once Redis is back")
+
+        def received() -> bool:
+            subjects = [message["Subject"] for message in portal.emails()]
+            return sum("received your claim" in subject for subject in subjects) == 2
+
+        portal.wait_until(received, seconds=240, what="the claim's email sent once Redis is back")
+        _assert_each_email_sent_once(portal, claims=2, documents=1)
