@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "var" / "bench" / "results.json"
-FEATURES = ("documents", "triage", "notifications")
+FEATURES = ("documents", "triage", "notifications", "load")
 
 
 def _configure() -> None:

@@ -96,16 +96,17 @@ class HttpPatient:
         )
         return self._expect(response, r"/dashboard/$", f"signing in as {self.email}")
 
-    def file_claim(self, *, incident_day: int) -> str | None:
+    def file_claim(self, *, incident_date: str) -> str | None:
         """File a claim through every question page; returns its id once sent, else None.
-        `incident_day` (1..28) keeps one patient's claims apart for the duplicate check."""
+        A new `incident_date` (YYYY-MM-DD, before 2025-04-01) for each of one patient's claims
+        keeps them apart for the duplicate check."""
         response = self._form_post("/claims/new/", {})
         match = re.search(r"/claims/([0-9a-f-]{36})/answers/", response.url)
         if not match:
             self.failures.append(f"starting a claim led to {response.status_code} {response.url}")
             return None
         claim_id = match.group(1)
-        for slug, answers in self._answers(claim_id, incident_day):
+        for slug, answers in self._answers(claim_id, incident_date):
             response = self._form_post(f"/claims/{claim_id}/answers/{slug}/", answers)
             if f"/answers/{slug}/" in response.url:
                 self.failures.append(f"page {slug} refused the answers: {response.status_code}")
@@ -115,7 +116,7 @@ class HttpPatient:
             return None
         return claim_id
 
-    def _answers(self, claim_id: str, incident_day: int):
+    def _answers(self, claim_id: str, incident_date: str):
         yield (
             "about-you",
             {
@@ -132,7 +133,7 @@ class HttpPatient:
         yield (
             "what-happened",
             {
-                "incident_date": f"2025-02-{incident_day:02d}",
+                "incident_date": incident_date,
                 "knowledge_date": "2025-04-01",
                 "harm_category": "surgical",
                 "description": "A swab was left inside after my operation.",

@@ -38,7 +38,9 @@ def _round(number: int, uploader: HttpPatient, claim_id: str, submitters: list[H
     odd rounds, by a plain form with both files in one request in even ones."""
     files = [(f"round{number}-{side}.pdf", pdf(f"Round {number} {side}")) for side in "ab"]
     with ThreadPoolExecutor(SUBMITTERS + 2) as pool:
-        claims = [pool.submit(p.file_claim, incident_day=number + 2) for p in submitters]
+        claims = [
+            pool.submit(p.file_claim, incident_date=f"2025-02-{number + 2:02d}") for p in submitters
+        ]
         if number % 2:
             uploads = [pool.submit(uploader.upload, claim_id, [f], as_json=True) for f in files]
         else:
@@ -59,7 +61,7 @@ def test_uploads_and_submissions_at_once_lose_nothing(backend, tmp_path):
         backend, tmp_path, patients=SUBMITTERS + 1, redis_url=REDIS_URLS[backend]
     ) as portal:
         uploader, *submitters = _patients(portal)
-        claim_id = uploader.file_claim(incident_day=1)
+        claim_id = uploader.file_claim(incident_date="2025-02-01")
         assert claim_id, uploader.failures
 
         sent = [_round(number, uploader, claim_id, submitters) for number in range(ROUNDS)]
@@ -124,7 +126,7 @@ def test_with_redis_stopped_nothing_answers_500_and_all_is_delivered_when_it_is_
         assert patient.sign_in()
         redis_server.stop()
 
-        claim_id = patient.file_claim(incident_day=3)
+        claim_id = patient.file_claim(incident_date="2025-02-03")
         assert claim_id, patient.failures
         assert patient.get(f"/claims/{claim_id}/").status_code == 200
         patient.upload(claim_id, [("discharge.pdf", pdf())], as_json=False)
