@@ -83,7 +83,7 @@ def test_without_javascript_the_plain_form_sends_files_with_their_categories(liv
         page.get_by_role("button", name="Send files").click()
 
         # (axe needs JavaScript, so this page is checked by the test above, not here.)
-        expect(page.get_by_role("alert")).to_contain_text("“fake.jpg” is not a kind of file")
+        expect(page.get_by_role("alert")).to_contain_text("“fake.jpg” is not a JPEG image")
 
         page.get_by_label("File 1", exact=True).set_input_files(
             {"name": "receipt.txt", "mimeType": "text/plain", "buffer": b"Taxi: 12.50\n"}
