@@ -1,9 +1,11 @@
 """From submission to offer across both sides, in two browsers: the patient's and the
 adjuster's. A real worker routes the claim and scans the patient's document."""
 
+import datetime
 import time
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from intake.models import Claim, ClaimStatus
@@ -73,7 +75,9 @@ def test_a_claim_goes_from_submission_to_an_offer(
     staff.get_by_label("What do you need from the patient?").fill(
         "Please send your discharge letter."
     )
-    staff.get_by_label("Reply by").fill("2099-01-31")
+    staff.get_by_label("Reply by").fill(
+        (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    )
     staff.get_by_role("button", name="Send request").click()
     expect(staff.get_by_text("Your request has been sent to the patient.")).to_be_visible()
 
