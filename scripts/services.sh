@@ -4,7 +4,8 @@
 #   scripts/services.sh start|stop|status [clamd|s3|redis|all]...     (default: all)
 #
 #   clamd  virus scanner on 127.0.0.1:$CLAMD_PORT (3310), loaded with the project's test signature
-#   s3     SeaweedFS "weed mini": S3 API on http://127.0.0.1:8333 with bucket $S3_BUCKET
+#   s3     SeaweedFS "weed mini": S3 API on http://127.0.0.1:8333 with bucket $S3_BUCKET; its other
+#          ports serve nothing to a caller without the keys in var/seaweedfs-secrets/ (see start_s3)
 #   redis  Celery broker and cache on 127.0.0.1:6379, only when no Redis answers there already
 #
 # start leaves a service that already answers alone, and waits until each one it starts answers.
@@ -25,6 +26,8 @@ export S3_BUCKET S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY # read by s3_up's Python
 S3_PORT=8333 # weed mini's default, and the portal's default S3_ENDPOINT_URL
 # Every port weed mini listens on (master, volume, filer, S3, their gRPC, admin): one taken fails it.
 WEED_PORTS=(9333 19333 9340 19340 8888 18888 8333 18333 23646 33646)
+# SeaweedFS's own credentials, made once per machine on first start; var/ is never committed.
+S3_SECRETS=$var/seaweedfs-secrets
 REDIS_PORT=${REDIS_PORT:-6379}
 TIMEOUT=${SERVICES_TIMEOUT:-60}
 
@@ -130,15 +133,108 @@ start_clamd() {
     STDOUT=/dev/null launch clamd "$bin" -c "$var/clamav/clamd.conf"
 }
 
+# Make $S3_SECRETS once: security.env with the JWT keys SeaweedFS reads from WEED_* variables
+# (names as in `weed scaffold -config=security`), and a CA that signed the one certificate every
+# gRPC server requires of its callers and every client presents. The CA's key is not kept: new
+# certificates mean a new directory. Built aside and renamed, so a failed run leaves nothing
+# half-made.
+s3_secrets() {
+    [ -s "$S3_SECRETS/security.env" ] && return
+    local tmp="$S3_SECRETS.new.$$"
+    rm -rf "$tmp"
+    (umask 077 && mkdir -p "$tmp") || return 1
+    SECRETS=$tmp "$root/.venv/bin/python" - <<'EOF' || {
+import datetime, ipaddress, os, pathlib, secrets
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+out = pathlib.Path(os.environ["SECRETS"])
+def write(name, data):
+    with os.fdopen(os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+        f.write(data)
+
+def cert(subject, key, issuer, issuer_key, *extensions):
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(days=1))
+               .not_valid_after(now + datetime.timedelta(days=3650)))
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+ca_key, node_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+ca = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "claim portal local SeaweedFS CA")])
+node = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "seaweedfs")])
+loopback = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+usage = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+write("ca.crt", cert(ca, ca_key, ca, ca_key, (x509.BasicConstraints(True, 0), True)))
+write("node.crt", cert(node, node_key, ca, ca_key, (x509.BasicConstraints(False, None), True),
+                       (x509.SubjectAlternativeName(loopback), False),
+                       (x509.ExtendedKeyUsage(usage), False)))
+write("node.key", node_key.private_bytes(serialization.Encoding.PEM,
+                                         serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
+names = ["SIGNING_KEY", "SIGNING_READ_KEY", "FILER_SIGNING_KEY", "FILER_SIGNING_READ_KEY"]
+write("security.env", "".join(f"WEED_JWT_{n}={secrets.token_hex(32)}\n" for n in names).encode())
+EOF
+        rm -rf "$tmp"
+        return 1
+    }
+    rm -rf "$S3_SECRETS" && mv "$tmp" "$S3_SECRETS"
+}
+
+# Export what $S3_SECRETS holds as the WEED_* variables weed reads (they win over a security.toml).
+s3_secrets_env() {
+    local component
+    set -a
+    # shellcheck source=/dev/null
+    . "$S3_SECRETS/security.env"
+    set +a
+    export WEED_GRPC_CA="$S3_SECRETS/ca.crt"
+    for component in MASTER VOLUME FILER S3 ADMIN WORKER MSG_BROKER MSG_AGENT MQ CLIENT; do
+        export "WEED_GRPC_${component}_CERT=$S3_SECRETS/node.crt" \
+            "WEED_GRPC_${component}_KEY=$S3_SECRETS/node.key"
+    done
+}
+
+# Only the S3 API answers callers without SeaweedFS's own keys, and it checks the portal's key:
+# - -disableHttp removes the master's and the filer's HTTP API: the filer would list and serve
+#   every object to anyone, the master would take uploads. What stays there is the master's
+#   cluster status page and both health checks: volume counts and sizes, no object, no name.
+# - with the JWT keys the volume server refuses every read and write of a blob that is not signed
+#   for it (the S3 gateway gets its tokens over gRPC), and so would the filer's HTTP API.
+# - every gRPC port (master, volume, filer, S3, admin) requires the certificate in $S3_SECRETS.
+# - the admin UI is off; its port keeps only /health and /metrics.
 start_s3() {
     [ -x "$root/.venv/bin/weed" ] || fail s3 ".venv/bin/weed is missing; run scripts/bootstrap.sh"
     mkdir -p "$var/seaweedfs"
+    s3_secrets || fail s3 "could not create SeaweedFS's keys in $S3_SECRETS"
     # weed mini takes its admin credentials from the AWS_* variables and creates -bucket at start.
     # WebDAV, Iceberg and Lance are switched off: unused, and three fewer ports to collide on.
-    launch s3 env AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY" \
-        "$root/.venv/bin/weed" mini -dir="$var/seaweedfs" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-        -bucket="$S3_BUCKET" -master.telemetry=false -admin.ui=false \
-        -webdav=false -s3.port.iceberg=0 -s3.port.lance=0
+    # The keys go through the environment, not the command line, which every local user can read.
+    (
+        s3_secrets_env
+        export AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY"
+        launch s3 "$root/.venv/bin/weed" mini -dir="$var/seaweedfs" -ip=127.0.0.1 \
+            -ip.bind=127.0.0.1 -bucket="$S3_BUCKET" -master.telemetry=false -admin.ui=false \
+            -disableHttp -webdav=false -s3.port.iceberg=0 -s3.port.lance=0
+    )
+}
+
+# A SeaweedFS started before start_s3 locked its ports down lets anyone read every object through
+# its filer, whose listing answers 200 to a plain GET.
+s3_warn_if_open() {
+    local status
+    status=$(
+        exec 3<>/dev/tcp/127.0.0.1/8888 || exit
+        printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+        read -r -t 2 _ status _ <&3 && echo "$status"
+    ) 2>/dev/null || true
+    [ "$status" != 200 ] || echo "s3: WARNING: its filer on 127.0.0.1:8888 serves every object" \
+        "without credentials; restart it to lock it down: $0 stop s3 && $0 start s3" >&2
 }
 
 start_redis() {
@@ -165,6 +261,7 @@ start() {
     local name=$1 pid taken deadline launched=''
     if CREATE_BUCKET=1 "${name}_up"; then
         echo "$name: already running"
+        [ "$name" != s3 ] || s3_warn_if_open
         return
     fi
     if pid=$(our_pid "$name"); then
@@ -211,6 +308,12 @@ stop() {
         echo "$name: still running after 30s; killing it"
         kill -KILL "$pid"
     fi
+    # weed's main thread can exit (a zombie to our_pid) while its other threads still hold a port,
+    # and a start straight after would find it taken.
+    for ((i = 0; i < 40; i++)); do
+        [ -n "$(taken_ports "$name")" ] || break
+        sleep 0.25
+    done
     rm -f "$run/$name.pid"
     echo "$name: stopped"
 }
