@@ -7,28 +7,23 @@ backoff, instead of failing the task and leaving the row for the sweeper to send
 """
 
 import logging
-import random
 import time
 from collections.abc import Callable
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
+
+from portal.database_errors import (
+    TRANSIENT_DATABASE_ERRORS,
+    discard_broken_connections,
+    jittered_backoff,
+)
 
 logger = logging.getLogger(__name__)
-
-#: Django wraps the driver's errors: SQLite's lock, a dropped connection, psycopg's
-#: SerializationFailure and DeadlockDetected all arrive as one of these.
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 #: Tries of one write before it is handed to the broker (notifications_record_sent).
 WRITE_ATTEMPTS = 6
 BACKOFF_FIRST_SECONDS = 0.1
 BACKOFF_MAX_SECONDS = 3.0
-
-
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter, so writers that collided do not collide again."""
-    ceiling = min(BACKOFF_FIRST_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
-    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
 
 
 def write_with_retry(write: Callable[[], object], *, what: str) -> bool:
@@ -40,13 +35,15 @@ def write_with_retry(write: Callable[[], object], *, what: str) -> bool:
             return True
         except TRANSIENT_DATABASE_ERRORS:
             logger.warning("Could not record %s (try %d); trying again.", what, attempt + 1)
-            discard_broken_connection()
+            discard_broken_connections()
         except DatabaseError:
             # Not passing (a constraint, a bug): trying again cannot help.
             logger.exception("Could not record %s.", what)
             return False
         if attempt + 1 < WRITE_ATTEMPTS:
-            time.sleep(backoff_seconds(attempt))
+            time.sleep(
+                jittered_backoff(attempt, first=BACKOFF_FIRST_SECONDS, maximum=BACKOFF_MAX_SECONDS)
+            )
     return False
 
 
@@ -59,10 +56,3 @@ def _in_own_transaction(write: Callable[[], object]) -> None:
             write()
     else:
         write()
-
-
-def discard_broken_connection() -> None:
-    """A connection the server dropped stays unusable; the next try opens a new one. Inside a
-    caller's transaction the connection is theirs and stays."""
-    if not connection.in_atomic_block:
-        connection.close()

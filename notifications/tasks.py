@@ -5,8 +5,9 @@ message to be delivered again, and the locked, re-checked row keeps the email to
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from notifications import recording, services
+from notifications import services
 from notifications.services import Outcome
+from portal.database_errors import TRANSIENT_DATABASE_ERRORS, discard_broken_connections
 
 #: The record task's backoff ceiling: short, so a record queued while the database was out of
 #: reach lands well within the sweeper's grace period once it is back.
@@ -46,8 +47,8 @@ def notifications_record_sent(self, notification_ids: list[int], sent_at: str) -
         return services.notifications_mark_sent(
             notification_ids=notification_ids, sent_at=parse_datetime(sent_at)
         )
-    except recording.TRANSIENT_DATABASE_ERRORS as error:
-        recording.discard_broken_connection()
+    except TRANSIENT_DATABASE_ERRORS as error:
+        discard_broken_connections()
         countdown = min(2**self.request.retries, RECORD_RETRY_MAX_SECONDS)
         raise self.retry(exc=error, countdown=countdown) from error
 

@@ -7,33 +7,19 @@ or S3 being down does, instead of killing it. Tasks are idempotent, so running o
 
 import logging
 import os
-import random
 
 from celery import Celery, Task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+
+from portal.database_errors import (
+    TRANSIENT_DATABASE_ERRORS,
+    discard_broken_connections,
+    jittered_backoff,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 logger = logging.getLogger(__name__)
-
-#: Django wraps the driver's errors: psycopg's SerializationFailure and DeadlockDetected are
-#: OperationalErrors, as are SQLite's "database is locked" and a connection the server dropped.
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
-
-
-def database_retry_countdown(retries: int) -> float:
-    """Exponential backoff with full jitter, so tasks that collided do not collide again."""
-    ceiling = min(2**retries, settings.TASK_DATABASE_RETRY_MAX_SECONDS)
-    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
-
-
-def discard_broken_connections() -> None:
-    """Close the connections after an error: workers keep theirs between tasks
-    (CELERY_DB_REUSE_MAX), and the next task must not inherit one the error left unusable."""
-    for connection in connections.all(initialized_only=True):
-        if not connection.in_atomic_block:
-            connection.close()
 
 
 class PortalTask(Task):
@@ -47,7 +33,11 @@ class PortalTask(Task):
             logger.warning("Task %s met a transient database error; it will run again.", self.name)
             raise self.retry(
                 exc=error,
-                countdown=database_retry_countdown(self.request.retries),
+                countdown=jittered_backoff(
+                    self.request.retries,
+                    first=1.0,
+                    maximum=settings.TASK_DATABASE_RETRY_MAX_SECONDS,
+                ),
                 max_retries=self._database_retries(),
             ) from error
 
