@@ -105,81 +105,12 @@ class _Totals:
             raise _Refused(UnscannableReason.ENCRYPTED)
 
 
-class RangedReader(io.RawIOBase):
-    """A seekable, read-only view of an object, read by ranged GETs of BLOCK_BYTES, keeping the
-    last few blocks (zipfile reads the end record, then the directory, then each header)."""
+class _SeekableBytes(io.RawIOBase):
+    """A read-only, seekable file of `_length` bytes, which is what zipfile needs of what it
+    reads. Subclasses set `_length` and `_position` and implement read()."""
 
-    BLOCK_BYTES = 64 * 1024
-    KEPT_BLOCKS = 4
-
-    def __init__(self, fetch: Callable[[int, int], bytes], size: int):
-        super().__init__()
-        self._fetch = fetch  # (start, end inclusive) -> bytes
-        self._size = size
-        self._position = 0
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._position = base + offset
-        return self._position
-
-    def read(self, size: int = -1) -> bytes:
-        end = self._size if size is None or size < 0 else min(self._size, self._position + size)
-        if end <= self._position:
-            return b""
-        if end - self._position > self.BLOCK_BYTES:
-            data = self._fetch(self._position, end - 1)  # one large read (the directory)
-        else:
-            data = b"".join(self._block_parts(self._position, end))
-        self._position += len(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def _block_parts(self, start: int, end: int):
-        while start < end:
-            number, offset = divmod(start, self.BLOCK_BYTES)
-            block = self._block(number)
-            piece = block[offset : offset + (end - start)]
-            if not piece:
-                return
-            yield piece
-            start += len(piece)
-
-    def _block(self, number: int) -> bytes:
-        if number in self._blocks:
-            self._blocks.move_to_end(number)
-            return self._blocks[number]
-        start = number * self.BLOCK_BYTES
-        block = self._fetch(start, min(start + self.BLOCK_BYTES, self._size) - 1)
-        self._blocks[number] = block
-        if len(self._blocks) > self.KEPT_BLOCKS:
-            self._blocks.popitem(last=False)
-        return block
-
-
-class _Window(io.RawIOBase):
-    """Bytes [start, start + length) of another seekable file: an archive stored, unpacked, as
-    an entry of its parent, read in place."""
-
-    def __init__(self, parent, start: int, length: int):
-        super().__init__()
-        self._parent, self._start, self._length, self._position = parent, start, length, 0
+    _length: int
+    _position: int
 
     def readable(self) -> bool:
         return True
@@ -197,6 +128,67 @@ class _Window(io.RawIOBase):
         self._position = base + offset
         return self._position
 
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class RangedReader(_SeekableBytes):
+    """A seekable, read-only view of an object, read by ranged GETs of BLOCK_BYTES, keeping the
+    last few blocks (zipfile reads the end record, then the directory, then each header)."""
+
+    BLOCK_BYTES = 64 * 1024
+    KEPT_BLOCKS = 4
+
+    def __init__(self, fetch: Callable[[int, int], bytes], size: int):
+        super().__init__()
+        self._fetch = fetch  # (start, end inclusive) -> bytes
+        self._length = size
+        self._position = 0
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+
+    def read(self, size: int = -1) -> bytes:
+        end = self._length if size is None or size < 0 else min(self._length, self._position + size)
+        if end <= self._position:
+            return b""
+        if end - self._position > self.BLOCK_BYTES:
+            data = self._fetch(self._position, end - 1)  # one large read (the directory)
+        else:
+            data = b"".join(self._block_parts(self._position, end))
+        self._position += len(data)
+        return data
+
+    def _block_parts(self, start: int, end: int):
+        while start < end:
+            number, offset = divmod(start, self.BLOCK_BYTES)
+            block = self._block(number)
+            piece = block[offset : offset + (end - start)]
+            if not piece:
+                return
+            yield piece
+            start += len(piece)
+
+    def _block(self, number: int) -> bytes:
+        if number in self._blocks:
+            self._blocks.move_to_end(number)
+            return self._blocks[number]
+        start = number * self.BLOCK_BYTES
+        block = self._fetch(start, min(start + self.BLOCK_BYTES, self._length) - 1)
+        self._blocks[number] = block
+        if len(self._blocks) > self.KEPT_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
+
+
+class _Window(_SeekableBytes):
+    """Bytes [start, start + length) of another seekable file: an archive stored, unpacked, as
+    an entry of its parent, read in place."""
+
+    def __init__(self, parent, start: int, length: int):
+        super().__init__()
+        self._parent, self._start, self._length, self._position = parent, start, length, 0
+
     def read(self, size: int = -1) -> bytes:
         left = max(self._length - self._position, 0)
         size = left if size is None or size < 0 else min(size, left)
@@ -204,11 +196,6 @@ class _Window(io.RawIOBase):
         data = self._parent.read(size)
         self._position += len(data)
         return data
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def is_zip_based(content_type: str) -> bool:

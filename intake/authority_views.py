@@ -70,17 +70,16 @@ def authority_list(request: HttpRequest) -> HttpResponse:
     )
     limited = False
     if request.method == "POST" and form.is_valid():
-        limited = not ratelimits.attempt_allowed(request, action=ratelimits.AUTHORITY_INVITE)
-        if limited:
-            form.add_error(
-                None,
-                _(
-                    "You have sent as many invitations as the portal allows in %(wait)s. Send "
-                    "this one later: what you typed is kept below."
-                )
-                % {"wait": ratelimits.longest_wait(ratelimits.AUTHORITY_INVITE)},
-            )
-        elif _invite(request, form):
+        limited = ratelimits.refused(
+            request,
+            form,
+            action=ratelimits.AUTHORITY_INVITE,
+            message=_(
+                "You have sent as many invitations as the portal allows in %(wait)s. Send this "
+                "one later: what you typed is kept below."
+            ),
+        )
+        if not limited and _invite(request, form):
             messages.success(
                 request,
                 _("We have emailed your invitation to %(email)s. It works for %(days)d days.")
@@ -176,17 +175,16 @@ def claim_start_on_behalf(request: HttpRequest) -> HttpResponse:
     form = OnBehalfStartForm(request.POST or None)
     limited = False
     if request.method == "POST" and form.is_valid():
-        limited = not ratelimits.attempt_allowed(request, action=ratelimits.FILE_ON_BEHALF)
-        if limited:
-            form.add_error(
-                None,
-                _(
-                    "You have started as many claims for patients as the portal allows in "
-                    "%(wait)s. Start this one later: what you typed is kept below."
-                )
-                % {"wait": ratelimits.longest_wait(ratelimits.FILE_ON_BEHALF)},
-            )
-        else:
+        limited = ratelimits.refused(
+            request,
+            form,
+            action=ratelimits.FILE_ON_BEHALF,
+            message=_(
+                "You have started as many claims for patients as the portal allows in %(wait)s. "
+                "Start this one later: what you typed is kept below."
+            ),
+        )
+        if not limited:
             authorities.claim_start_on_behalf(
                 advocate=request.user,
                 full_name=form.cleaned_data["full_name"],

@@ -24,6 +24,15 @@ def attempt_allowed(request: HttpRequest, *, action: str) -> bool:
     return ratelimit.consume(request, action=action, user=request.user)
 
 
+def refused(request: HttpRequest, form, *, action: str, message: str) -> bool:
+    """Count one attempt at `action`; over its rate, put `message` (with %(wait)s, the longest
+    window in words) on the form, which keeps what was typed, and return True."""
+    if attempt_allowed(request, action=action):
+        return False
+    form.add_error(None, message % {"wait": longest_wait(action)})
+    return True
+
+
 def longest_wait(action: str) -> str:
     """The longest window among `action`'s rates, in words ("1 hour"), to say how long to wait."""
     seconds = max(_window_seconds(rate) for rate in settings.ACCOUNT_RATE_LIMITS[action].split(","))
