@@ -376,7 +376,7 @@ def measure() -> list[dict]:
         subprocess.run(collect, cwd=REPO, env=env, check=True)  # noqa: S603 - fixed arguments
         web = start(
             "web",
-            [str(REPO / ".venv" / "bin" / "gunicorn"), "portal.wsgi",
+            [str(REPO / ".venv" / "bin" / "gunicorn"), "config.wsgi",
              "--bind", f"127.0.0.1:{web_port}", "--workers", "1", "--threads", "4",
              "--worker-class", "gthread", "--timeout", "600"],
             env,
@@ -384,7 +384,7 @@ def measure() -> list[dict]:
         processes.append(web)
         worker = start(
             "worker",
-            [PYTHON, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "-Q", "scan",
+            [PYTHON, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", "scan",
              "--hostname", f"bench-scan-{os.getpid()}@localhost", "--loglevel", "WARNING"],
             env,
         )  # fmt: skip

@@ -30,11 +30,11 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.tasks import notification_noop
+from config.celery import app as celery_app
 from intake.models import Claim, ClaimStatus
 from notifications.models import Channel, Notification, State
 from notifications.services import notifications_sweep_undelivered
 from notifications.tasks import notification_dispatch
-from portal.celery import app as celery_app
 from portal.models import Role, User
 from portal.tasks import worker_echo
 
@@ -72,7 +72,7 @@ def _start_worker() -> tuple[subprocess.Popen, str]:
         "DATABASE_CONN_MAX_AGE": "300",
     }
     worker = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
          "--include", "bench.tasks",
          "-Q", "notify", "--hostname", hostname, "--loglevel", "WARNING"],
         cwd=REPO_ROOT,

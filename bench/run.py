@@ -30,7 +30,7 @@ def _configure() -> None:
         "BENCH_BROKER_URL", "redis://127.0.0.1:6379/15"
     )
     os.environ.setdefault("CACHE_URL", "locmemcache://")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
     django.setup()

@@ -37,16 +37,9 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings):
-    # Hashing with the production hasher dominates test time and proves nothing here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Rate-limit counters and used TOTP codes must not leak from one test into the next.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Tests do not run collectstatic, so no manifest of hashed names exists.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def _isolated_cache():
+    # Rate-limit counters and used TOTP codes must not leak from one test into the next (the
+    # hasher, cache and static files storage of the tests are in config/settings/test.py).
     cache.clear()
     yield
     cache.clear()

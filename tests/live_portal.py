@@ -89,7 +89,7 @@ def portal_environment(*, database_url: str, mail_dir: Path, var_dir: Path, redi
     return {
         **{key: value for key, value in os.environ.items() if not key.startswith("PYTEST")},
         "PORTAL_IGNORE_DOTENV": "true",
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DEBUG": "true",
         "WEB_PORT": str(port),
         "SITE_URL": f"http://127.0.0.1:{port}",

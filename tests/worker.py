@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKER_START_SECONDS = 60
@@ -34,6 +34,8 @@ def running_worker(*, database: str, log_dir: Path, name: str, queues: str, env:
     hostname = f"{name}-{os.getpid()}@localhost"
     environment = {
         **os.environ,
+        # A worker runs the settings production runs, not the test process's.
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
@@ -44,7 +46,7 @@ def running_worker(*, database: str, log_dir: Path, name: str, queues: str, env:
     celery_app.control.purge()
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
              "-Q", queues, "--hostname", hostname, "--loglevel", "INFO"],
             cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -9,13 +9,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from documents import objects, services
 from documents.models import Document, ScanStatus
 from documents.scanner import scanner_version
 from documents.services import ScanOutcome
 from documents.tasks import scan_retry_countdown
 from intake.models import ClaimStatus
-from portal.celery import app as celery_app
 from portal.models import AuditAction, AuditEvent
 from tests.documents import samples
 from tests.documents.conftest import closed_port, object_exists, stored, submitted_claim

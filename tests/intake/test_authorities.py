@@ -14,12 +14,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from documents import services as document_services
 from intake import authorities
 from intake.invitations import invitation_token
 from intake.models import Authority, AuthorityStatus, Claim, ClaimStatus
 from notifications.models import Channel, Notification
-from portal.celery import app as celery_app
 from portal.models import AuditAction, AuditEvent, Role, User
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim, upload

@@ -7,7 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 from portal.tasks import sessions_clear_expired, worker_echo
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

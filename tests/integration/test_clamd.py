@@ -16,6 +16,7 @@ import clamd
 import pytest
 from django.db import connection
 
+from config.celery import app as celery_app
 from documents import objects
 from documents.models import Document, ScanStatus
 from documents.scanner import (
@@ -28,7 +29,6 @@ from documents.scanner import (
     scanner_version,
 )
 from documents.tasks import document_scan_run
-from portal.celery import app as celery_app
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim
 from tests.worker import database_url, running_worker

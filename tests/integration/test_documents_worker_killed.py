@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.celery import app as celery_app
 from documents.models import ScanStatus
 from documents.tasks import document_scan_run
-from portal.celery import app as celery_app
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim
 from tests.worker import database_url as _database_url
@@ -85,6 +85,8 @@ def prefork_worker(proxy, tmp_path):
     hostname = f"{queue}@localhost"
     env = {
         **os.environ,
+        # A worker runs the settings production runs, not the test process's.
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
@@ -92,7 +94,7 @@ def prefork_worker(proxy, tmp_path):
     }
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "prefork",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
          "--concurrency", "1", "-Q", queue, "--hostname", hostname, "--loglevel", "INFO"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -104,7 +104,7 @@ def test_changes_made_while_the_broker_is_down_are_all_delivered_once_after(cele
         database_url = _database_url(connection.settings_dict)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
         "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{_closed_port()}/0",

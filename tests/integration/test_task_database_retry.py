@@ -1,4 +1,4 @@
-"""A task that meets a locked database runs again later instead of dying (portal.celery).
+"""A task that meets a locked database runs again later instead of dying (config.celery).
 
 On the embedded default (SQLite) another process holds the database's write lock for longer
 than the worker's busy timeout, exactly what a burst of web requests did to the scan task.

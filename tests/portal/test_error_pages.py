@@ -11,7 +11,7 @@ def _broken_view(request):
     raise RuntimeError("a bug in a view")
 
 
-urlpatterns = [path("broken/", _broken_view), path("", include("portal.urls"))]
+urlpatterns = [path("broken/", _broken_view), path("", include("config.urls"))]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from portal.database_errors import (
     jittered_backoff,
 )
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
@@ -96,9 +96,9 @@ MIDDLEWARE = [
     "portal.middleware.CacheUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
-ASGI_APPLICATION = "portal.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -138,7 +138,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 # A task that meets a transient database error (a lock, a dropped connection, a serialization
-# failure or deadlock) runs again after a backoff, this many times (portal.celery.PortalTask).
+# failure or deadlock) runs again after a backoff, this many times (config.celery.PortalTask).
 TASK_DATABASE_RETRIES = env.int("TASK_DATABASE_RETRIES", default=10)
 TASK_DATABASE_RETRY_MAX_SECONDS = env.int("TASK_DATABASE_RETRY_MAX_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
