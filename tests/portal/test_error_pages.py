@@ -22,6 +22,7 @@ def debug_on(settings):
 
 
 def _assert_no_debug_page(response) -> None:
+    assert b"NONE,NOARCHIVE" not in response.content
     body = response.content.decode()
     assert "Traceback" not in body
     assert "URLconf" not in body
@@ -60,3 +61,20 @@ def test_a_missing_slash_still_redirects_with_debug_on(debug_on):
     response = Client().get("/health")
     assert response.status_code == 301
     assert response["Location"] == "/health/"
+
+
+@pytest.mark.django_db
+def test_a_host_not_served_shows_the_portal_400_page_with_debug_on(debug_on):
+    response = Client().get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "could not understand that request" in response.content.decode()
+    _assert_no_debug_page(response)
+
+
+@pytest.mark.django_db
+def test_a_form_with_too_many_fields_shows_the_portal_400_page_with_debug_on(debug_on, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = {f"field{number}": "x" for number in range(10)}
+    response = Client().post("/accounts/login/", fields)
+    assert response.status_code == 400
+    _assert_no_debug_page(response)
