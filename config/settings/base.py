@@ -138,9 +138,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 # A task that meets a transient database error (a lock, a dropped connection, a serialization
-# failure or deadlock) runs again after a backoff, this many times (config.celery.PortalTask).
+# failure or deadlock) runs again in its worker after a backoff, this many times, then goes back
+# to the broker (config.celery.PortalTask).
 TASK_DATABASE_RETRIES = env.int("TASK_DATABASE_RETRIES", default=10)
-TASK_DATABASE_RETRY_MAX_SECONDS = env.int("TASK_DATABASE_RETRY_MAX_SECONDS", default=60)
+TASK_DATABASE_RETRY_MAX_SECONDS = env.float("TASK_DATABASE_RETRY_MAX_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits and used TOTP codes live here) ------------------------------
