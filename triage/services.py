@@ -127,8 +127,11 @@ def _insurer_on_incident_date(claim: Claim) -> Insurer | None:
 
 def _why_no_insurer(claim: Claim) -> str:
     if not claim.provider_id:
-        return "provider not listed: a triage lead chooses the insurer"
-    return f"no insurer covered {claim.provider.name} on {claim.incident_date:%d %b %Y}"
+        return "provider not listed: an administrator chooses the insurer"
+    return (
+        f"no insurer covered {claim.provider.name} on {claim.incident_date:%d %b %Y}: "
+        "an administrator chooses the insurer"
+    )
 
 
 def _send_to_needs_triage(claim: Claim, reason: str) -> Claim:
