@@ -1,4 +1,5 @@
-"""The claim (harm report), its lifecycle and its history."""
+"""The claim (harm report), its statuses and its history (the moves between statuses, with who
+may make each, are the lifecycle table in intake/lifecycle.py)."""
 
 import uuid
 
@@ -33,28 +34,10 @@ BEFORE_DECISION = (
     S.UNDER_REVIEW,
     S.INFORMATION_REQUESTED,
 )
-#: The lifecycle: every allowed move. Anything else is refused by `claim_transition`.
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.SUBMITTED}),
-    S.SUBMITTED: frozenset({S.ASSIGNED, S.NEEDS_TRIAGE, S.WITHDRAWN}),
-    S.NEEDS_TRIAGE: frozenset({S.ASSIGNED, S.WITHDRAWN}),
-    S.ASSIGNED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
-    S.UNDER_REVIEW: frozenset({S.INFORMATION_REQUESTED, S.OFFER_MADE, S.DENIED, S.WITHDRAWN}),
-    S.INFORMATION_REQUESTED: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
-    S.OFFER_MADE: frozenset({S.SETTLED}),
-    S.SETTLED: frozenset({S.CLOSED}),
-    S.DENIED: frozenset({S.CLOSED, S.UNDER_REVIEW}),
-    S.CLOSED: frozenset({S.UNDER_REVIEW}),
-    S.WITHDRAWN: frozenset(),
-}
 #: States in which an adjuster is working the claim (they count towards their capacity).
 OPEN_FOR_ADJUSTER = (S.ASSIGNED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.OFFER_MADE)
 #: States in which the insurer still owes a decision (the decide-by date runs).
 DECISION_PENDING = (S.ASSIGNED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED)
-#: Moves that must say why (a refusal and a reopening); other reasons are optional.
-REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
-    {(S.UNDER_REVIEW, S.DENIED), (S.DENIED, S.UNDER_REVIEW), (S.CLOSED, S.UNDER_REVIEW)}
-)
 
 
 class HarmCategory(models.TextChoices):

@@ -15,10 +15,9 @@ from documents import objects as document_objects
 from documents.models import Document, DocumentCategory, ScanStatus
 from intake import signals
 from intake.emails import send_draft_email
+from intake.lifecycle import LIFECYCLE
 from intake.limitation import limitation_deadline
 from intake.models import (
-    ALLOWED_TRANSITIONS,
-    REASON_REQUIRED,
     Claim,
     ClaimMessage,
     ClaimReferenceCounter,
@@ -157,8 +156,9 @@ def _next_reference(*, year: int) -> str:
 def claim_transition(
     *, claim: Claim, to_status: str, actor: User | None, reason: str = ""
 ) -> Claim:
-    """Move `claim` to `to_status`: checks the lifecycle and the actor, records history and audit,
-    and announces the change after commit. `actor` None is the portal itself (routing).
+    """Move `claim` to `to_status`: checks the move against the lifecycle table (allowed, by
+    whom, with a reason, its guard), records history and audit, and announces the change after
+    commit. `actor` None is the portal itself (routing).
 
     A move to the current status is a no-op. Raises InvalidTransition, TransitionNotPermitted.
     """
@@ -188,22 +188,18 @@ def _transition_locked(*, claim: Claim, to_status: str, actor: User | None, reas
         # A stranger to the claim learns nothing, not even whether the move would be allowed.
         if access.claim_actor_kind(actor, locked) is None:
             raise TransitionNotPermitted
-        if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        move = LIFECYCLE.get((from_status, to_status))
+        if move is None:
             raise InvalidTransition(
                 _("A claim that is “%(from)s” cannot become “%(to)s”.")
                 % {"from": ClaimStatus(from_status).label, "to": ClaimStatus(to_status).label}
             )
         if not access.claim_may_transition(actor, locked, to_status):
             raise TransitionNotPermitted
-        if to_status == ClaimStatus.SUBMITTED and not locked.reference:
-            # Only claim_submit sends a claim: it checks the answers and gives the reference.
-            raise ClaimError(_("Send the claim from its check-answers page."))
-        if (from_status, to_status) in REASON_REQUIRED and not reason:
+        if move.reason_required and not reason:
             raise ClaimError(_("Give a reason for this change."))
-        if to_status == ClaimStatus.UNDER_REVIEW and locked.authority_to_verify:
-            raise ClaimError(
-                _("Check the advocate's authority form before you start work on this claim.")
-            )
+        if refusal := move.refusal(locked):
+            raise ClaimError(refusal)
         locked.status = to_status
         locked.save(update_fields=["status", "updated_at"])
         change = ClaimStatusChange.objects.create(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import ClaimStatus
+from intake.lifecycle import LIFECYCLE
 from portal.models import Role
 
 
@@ -186,30 +186,12 @@ EVENTS: dict[str, Event] = {
     ),
 }
 
-_S = ClaimStatus
-#: The event a move of the lifecycle is, by the status it reaches (and, where it matters, left).
-#: Moves not listed (to needs-triage, an insurer taking back its information request) tell no one.
-TRANSITION_EVENTS: dict[tuple[str | None, str], str] = {
-    (None, _S.SUBMITTED): K.CLAIM_SUBMITTED,
-    (None, _S.ASSIGNED): K.CLAIM_ASSIGNED,
-    (_S.ASSIGNED, _S.UNDER_REVIEW): K.CLAIM_ACKNOWLEDGED,
-    (_S.INFORMATION_REQUESTED, _S.UNDER_REVIEW): K.INFORMATION_PROVIDED,
-    (_S.DENIED, _S.UNDER_REVIEW): K.CLAIM_REOPENED,
-    (_S.CLOSED, _S.UNDER_REVIEW): K.CLAIM_REOPENED,
-    (None, _S.INFORMATION_REQUESTED): K.INFORMATION_REQUESTED,
-    (None, _S.OFFER_MADE): K.OFFER_MADE,
-    (None, _S.DENIED): K.CLAIM_DENIED,
-    (None, _S.SETTLED): K.CLAIM_SETTLED,
-    (None, _S.CLOSED): K.CLAIM_CLOSED,
-    (None, _S.WITHDRAWN): K.CLAIM_WITHDRAWN,
-}
-
 
 def event_for_transition(from_status: str, to_status: str) -> str | None:
-    """The event kind a move from `from_status` to `to_status` announces, if any."""
-    return TRANSITION_EVENTS.get((from_status, to_status)) or TRANSITION_EVENTS.get(
-        (None, to_status)
-    )
+    """The event kind a move from `from_status` to `to_status` announces, if any: the lifecycle
+    table says which (moves to needs-triage tell no one)."""
+    move = LIFECYCLE.get((from_status, to_status))
+    return move.event if move else None
 
 
 #: Which audiences a person of each role may belong to (for their preferences page).

@@ -12,7 +12,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from documents.models import Document
-from intake.models import BEFORE_DECISION, Authority, Claim, ClaimStatus
+from intake.lifecycle import LIFECYCLE, Actor
+from intake.models import Authority, Claim, ClaimStatus
 from notifications.models import Channel, Notification
 from portal.models import AuditAction, Insurer, Role, User
 from portal.services import audit_event_record
@@ -121,31 +122,9 @@ def authorities_visible_to(user: User) -> QuerySet[Authority]:
 
 
 # --- Claims -------------------------------------------------------------------------------------
-# Who acts on each move of the lifecycle. "claimant" is the claim's patient; "advocate" an
-# advocate acting under an authority in force; "insurer" is the adjuster assigned to the claim or
-# a triage lead of the claim's insurer; "system" is the portal itself (routing), which passes no
-# user.
-CLAIMANT, ADVOCATE, INSURER, SYSTEM = "claimant", "advocate", "insurer", "system"
-_S = ClaimStatus
-TRANSITION_ACTORS: dict[tuple[str, str], frozenset[str]] = {
-    # An advocate submits only a draft they filed themselves (see claim_may_edit_draft).
-    (_S.DRAFT, _S.SUBMITTED): frozenset({CLAIMANT, ADVOCATE}),
-    (_S.SUBMITTED, _S.ASSIGNED): frozenset({SYSTEM, INSURER}),
-    (_S.SUBMITTED, _S.NEEDS_TRIAGE): frozenset({SYSTEM}),
-    (_S.NEEDS_TRIAGE, _S.ASSIGNED): frozenset({SYSTEM, INSURER}),
-    (_S.ASSIGNED, _S.UNDER_REVIEW): frozenset({INSURER}),
-    (_S.UNDER_REVIEW, _S.INFORMATION_REQUESTED): frozenset({INSURER}),
-    # The answer to a request, from the patient or an advocate allowed to message.
-    (_S.INFORMATION_REQUESTED, _S.UNDER_REVIEW): frozenset({CLAIMANT, ADVOCATE, INSURER}),
-    (_S.UNDER_REVIEW, _S.OFFER_MADE): frozenset({INSURER}),
-    (_S.UNDER_REVIEW, _S.DENIED): frozenset({INSURER}),
-    (_S.OFFER_MADE, _S.SETTLED): frozenset({INSURER}),
-    (_S.SETTLED, _S.CLOSED): frozenset({INSURER}),
-    (_S.DENIED, _S.CLOSED): frozenset({INSURER}),
-    (_S.DENIED, _S.UNDER_REVIEW): frozenset({INSURER}),
-    (_S.CLOSED, _S.UNDER_REVIEW): frozenset({INSURER}),
-    **{(state, _S.WITHDRAWN): frozenset({CLAIMANT}) for state in BEFORE_DECISION},
-}
+# Who may make each move of the lifecycle is the lifecycle table's (intake/lifecycle.py); the
+# kinds of actor are named here too for the callers of claim_actor_kind.
+CLAIMANT, ADVOCATE, INSURER, SYSTEM = Actor.CLAIMANT, Actor.ADVOCATE, Actor.INSURER, Actor.SYSTEM
 
 
 def claims_visible_to(user: User) -> QuerySet[Claim]:
@@ -279,8 +258,8 @@ def adjusters_visible_to(user: User) -> QuerySet[User]:
 
 def claim_may_transition(user: User | None, claim: Claim, to_status: str) -> bool:
     """Whether `user` may move `claim` from its current status to `to_status`."""
-    allowed_actors = TRANSITION_ACTORS.get((claim.status, to_status), frozenset())
-    return claim_actor_kind(user, claim) in allowed_actors
+    move = LIFECYCLE.get((claim.status, to_status))
+    return move is not None and claim_actor_kind(user, claim) in move.actors
 
 
 def claim_may_submit(user: User, claim: Claim) -> bool:

@@ -11,10 +11,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from intake import signals
+from intake.lifecycle import LIFECYCLE, Actor
 from intake.models import (
-    ALLOWED_TRANSITIONS,
     BEFORE_DECISION,
-    REASON_REQUIRED,
+    AuthorityStatus,
     Claim,
     ClaimReferenceCounter,
     ClaimStatus,
@@ -32,7 +32,6 @@ from intake.services import (
     claim_transition,
     claim_withdraw,
 )
-from portal import access
 from portal.models import AuditAction, AuditEvent
 from tests.factories import (
     AdjusterFactory,
@@ -79,16 +78,16 @@ def _worked_claim(status: str) -> Claim:
 
 
 def _actor(kind: str, claim: Claim):
-    if kind == access.ADVOCATE:
+    if kind == Actor.ADVOCATE:
         advocate = authority_for(claim)
         if claim.is_draft:  # an advocate only ever moves a draft they are filing
             claim.filed_by = advocate
             claim.save(update_fields=["filed_by"])
         return advocate
     return {
-        access.CLAIMANT: claim.claimant,
-        access.INSURER: claim.assigned_adjuster,
-        access.SYSTEM: None,
+        Actor.CLAIMANT: claim.claimant,
+        Actor.INSURER: claim.assigned_adjuster,
+        Actor.SYSTEM: None,
     }[kind]
 
 
@@ -116,27 +115,21 @@ def _year() -> int:
 
 # --- The lifecycle table ------------------------------------------------------------------------
 
-ALLOWED_PAIRS = sorted((f, t) for f, tos in ALLOWED_TRANSITIONS.items() for t in tos)
 ALLOWED_MOVES = [
     (from_status, to_status, kind)
-    for from_status, to_status in ALLOWED_PAIRS
-    for kind in sorted(access.TRANSITION_ACTORS.get((from_status, to_status), {"nobody"}))
+    for (from_status, to_status), move in sorted(LIFECYCLE.items())
+    for kind in sorted(move.actors) or ["nobody"]
 ]
 REFUSED_PAIRS = [
     (from_status, to_status)
     for from_status in S.values
     for to_status in S.values
-    if from_status != to_status and to_status not in ALLOWED_TRANSITIONS[from_status]
+    if from_status != to_status and (from_status, to_status) not in LIFECYCLE
 ]
 
 
-def test_the_lifecycle_table_and_the_actor_table_name_the_same_moves():
-    assert set(access.TRANSITION_ACTORS) == set(ALLOWED_PAIRS)
-    assert all(access.TRANSITION_ACTORS.values()), "every move needs someone who may make it"
-
-
-def test_every_status_has_a_row_in_the_lifecycle_table():
-    assert set(ALLOWED_TRANSITIONS) == set(S.values)
+def test_every_status_is_reached_or_left_by_a_move_of_the_lifecycle_table():
+    assert {status for move in LIFECYCLE for status in move} == set(S.values)
 
 
 @pytest.mark.parametrize(("from_status", "to_status", "kind"), ALLOWED_MOVES)
@@ -146,7 +139,7 @@ def test_claim_transition_makes_each_allowed_move_for_its_actor(from_status, to_
         # claim_submit gives the reference just before this move; the database insists on it.
         Claim.objects.filter(pk=claim.pk).update(reference="TEST-DRAFT")
     if kind == "nobody":
-        pytest.fail(f"TRANSITION_ACTORS names nobody who may move {from_status} to {to_status}")
+        pytest.fail(f"The lifecycle names nobody who may move {from_status} to {to_status}")
     actor = _actor(kind, claim)
 
     moved = claim_transition(claim=claim, to_status=to_status, actor=actor, reason=REASON)
@@ -316,7 +309,8 @@ DENY_AND_REOPEN = [
 
 
 def test_exactly_refusals_and_reopenings_require_a_reason():
-    assert set(REASON_REQUIRED) == set(DENY_AND_REOPEN)
+    required = {pair for pair, move in LIFECYCLE.items() if move.reason_required}
+    assert required == set(DENY_AND_REOPEN)
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), DENY_AND_REOPEN)
@@ -353,15 +347,45 @@ def test_claim_withdraw_needs_no_reason():
     assert _history(claim) == [(S.UNDER_REVIEW, S.WITHDRAWN, claim.claimant.pk, "")]
 
 
+# --- What must hold before a move ---------------------------------------------------------------
+
+
+def test_claim_transition_sends_a_draft_only_through_claim_submit():
+    draft = _worked_claim(S.DRAFT)
+
+    with pytest.raises(ClaimError, match="Send the claim from its check-answers page."):
+        claim_transition(claim=draft, to_status=S.SUBMITTED, actor=draft.claimant)
+
+    assert _stored(draft).status == S.DRAFT
+    assert _history(draft) == []
+
+
+INTO_REVIEW = [(f, t) for f, t in sorted(LIFECYCLE) if t == S.UNDER_REVIEW]
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), INTO_REVIEW)
+def test_claim_transition_waits_for_the_authority_form_before_any_review(from_status, to_status):
+    claim = _worked_claim(from_status)
+    Claim.objects.filter(pk=claim.pk).update(authority_status=AuthorityStatus.TO_VERIFY)
+
+    with pytest.raises(ClaimError, match="Check the advocate's authority form"):
+        claim_transition(
+            claim=claim, to_status=to_status, actor=claim.assigned_adjuster, reason=REASON
+        )
+
+    assert _stored(claim).status == from_status
+    assert _history(claim) == []
+
+
 # --- Signals after commit -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("from_status", "to_status", "kind"),
     [
-        (S.SUBMITTED, S.NEEDS_TRIAGE, access.SYSTEM),
-        (S.ASSIGNED, S.UNDER_REVIEW, access.INSURER),
-        (S.SUBMITTED, S.WITHDRAWN, access.CLAIMANT),
+        (S.SUBMITTED, S.NEEDS_TRIAGE, Actor.SYSTEM),
+        (S.ASSIGNED, S.UNDER_REVIEW, Actor.INSURER),
+        (S.SUBMITTED, S.WITHDRAWN, Actor.CLAIMANT),
     ],
 )
 def test_claim_transition_announces_the_change_only_after_commit(

@@ -1,0 +1,123 @@
+"""The claim's lifecycle: every move, who may make it, whether it needs a reason, what must hold
+before it and what it announces, in one table.
+
+`claim_transition` (intake/services.py) and the access policy's `claim_may_transition` read it,
+and notifications reads the event each move announces. A move not listed is refused. Every move
+made also records a history row and an audit row and sends `claim_status_changed`.
+"""
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from intake.models import BEFORE_DECISION, Claim, ClaimStatus
+
+
+class Actor(enum.StrEnum):
+    """How a person stands to a claim when changing it (see `claim_actor_kind`)."""
+
+    #: The claim's patient.
+    CLAIMANT = "claimant"
+    #: An advocate acting under an authority in force.
+    ADVOCATE = "advocate"
+    #: The adjuster assigned to the claim, or a triage lead of the claim's insurer.
+    INSURER = "insurer"
+    #: The portal itself (routing), which passes no user.
+    SYSTEM = "system"
+
+
+#: What must hold before a move: given the locked claim, the refusal to show, or None.
+Guard = Callable[[Claim], str | None]
+
+
+@dataclass(frozen=True)
+class Move:
+    from_status: str
+    to_status: str
+    #: Who may make the move; anyone else is refused (and audited).
+    actors: frozenset[Actor]
+    #: Whether the move must say why (a refusal and a reopening); other reasons are optional.
+    reason_required: bool = False
+    guard: Guard | None = None
+    #: The notification event the move announces (a notifications EventKind, named by its value
+    #: since intake sits below notifications); None tells no one.
+    event: str | None = None
+
+    def refusal(self, claim: Claim) -> str | None:
+        """Why the guard refuses the move for `claim`, or None when it may go ahead."""
+        return self.guard(claim) if self.guard else None
+
+
+def _sent_by_claim_submit(claim: Claim) -> str | None:
+    # Only claim_submit sends a claim: it checks the answers and gives the reference.
+    return None if claim.reference else _("Send the claim from its check-answers page.")
+
+
+def _authority_form_checked(claim: Claim) -> str | None:
+    if claim.authority_to_verify:
+        return _("Check the advocate's authority form before you start work on this claim.")
+    return None
+
+
+S = ClaimStatus
+_CLAIMANT = frozenset({Actor.CLAIMANT})
+_PATIENT_SIDE = frozenset({Actor.CLAIMANT, Actor.ADVOCATE})
+_INSURER = frozenset({Actor.INSURER})
+_ROUTING = frozenset({Actor.SYSTEM, Actor.INSURER})
+
+_MOVES = (
+    # An advocate submits only a draft they filed themselves (see claim_may_edit_draft).
+    Move(
+        S.DRAFT,
+        S.SUBMITTED,
+        _PATIENT_SIDE,
+        guard=_sent_by_claim_submit,
+        event="claim_submitted",
+    ),
+    Move(S.SUBMITTED, S.ASSIGNED, _ROUTING, event="claim_assigned"),
+    Move(S.SUBMITTED, S.NEEDS_TRIAGE, frozenset({Actor.SYSTEM})),
+    Move(S.NEEDS_TRIAGE, S.ASSIGNED, _ROUTING, event="claim_assigned"),
+    Move(
+        S.ASSIGNED,
+        S.UNDER_REVIEW,
+        _INSURER,
+        guard=_authority_form_checked,
+        event="claim_acknowledged",
+    ),
+    Move(S.UNDER_REVIEW, S.INFORMATION_REQUESTED, _INSURER, event="information_requested"),
+    # The answer to a request, from the patient or an advocate allowed to message.
+    Move(
+        S.INFORMATION_REQUESTED,
+        S.UNDER_REVIEW,
+        _PATIENT_SIDE | _INSURER,
+        guard=_authority_form_checked,
+        event="information_provided",
+    ),
+    Move(S.UNDER_REVIEW, S.OFFER_MADE, _INSURER, event="offer_made"),
+    Move(S.UNDER_REVIEW, S.DENIED, _INSURER, reason_required=True, event="claim_denied"),
+    Move(S.OFFER_MADE, S.SETTLED, _INSURER, event="claim_settled"),
+    Move(S.SETTLED, S.CLOSED, _INSURER, event="claim_closed"),
+    Move(S.DENIED, S.CLOSED, _INSURER, event="claim_closed"),
+    Move(
+        S.DENIED,
+        S.UNDER_REVIEW,
+        _INSURER,
+        reason_required=True,
+        guard=_authority_form_checked,
+        event="claim_reopened",
+    ),
+    Move(
+        S.CLOSED,
+        S.UNDER_REVIEW,
+        _INSURER,
+        reason_required=True,
+        guard=_authority_form_checked,
+        event="claim_reopened",
+    ),
+    *(Move(status, S.WITHDRAWN, _CLAIMANT, event="claim_withdrawn") for status in BEFORE_DECISION),
+)
+
+#: Every allowed move by (from, to).
+LIFECYCLE: dict[tuple[str, str], Move] = {(m.from_status, m.to_status): m for m in _MOVES}
