@@ -8,7 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from triage.models import Priority
+
+class Priority(models.IntegerChoices):
+    """How soon the insurer works a claim: set by the routing rule that matched it."""
+
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
 
 
 class ClaimStatus(models.TextChoices):

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from intake.models import Priority
+
 # Bounds of every number a triage lead or an administrator types. Enforced by the forms (with
 # words a person can act on), the model validators and check constraints, so a row written by any
 # other path cannot hold a value routing would choke on (2147483647 business days overflows the
@@ -73,13 +75,6 @@ class Team(models.Model):
         super().clean()
         if self.lead_id and self.lead.insurer_id != self.insurer_id:
             raise ValidationError({"lead": _("The triage lead must work for the team's insurer.")})
-
-
-class Priority(models.IntegerChoices):
-    LOW = 1, _("Low")
-    NORMAL = 2, _("Normal")
-    HIGH = 3, _("High")
-    URGENT = 4, _("Urgent")
 
 
 class AdjusterProfile(models.Model):
