@@ -4,30 +4,24 @@ checks the signed authority form. Every change is audited and tells the people c
 
 Who may do each of these is decided in portal.access; this module holds the writes. It is
 intake's second services module, kept apart from intake/services.py (the claim's own answers and
-lifecycle) so that each concern has one obvious home.
+lifecycle) so that each concern has one obvious home. The people concerned are told through the
+notifications outbox: each change sends a signal of intake/signals.py inside its transaction, and
+notifications writes the emails in it, so none is lost when the broker is down.
 """
 
 import datetime
-import logging
 
-from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
-from allauth.account.utils import user_pk_to_url_str
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake.emails import send_intake_email
-from intake.invitations import INVITATION_DAYS, invitation_url
+from intake import access, signals
+from intake.invitations import INVITATION_DAYS
 from intake.models import AUTHORITY_SCOPES, Authority, AuthorityStatus, Claim
-from notifications.services import notification_create_for_event
-from portal import access
+from portal.access import audit_refusal, forbid, refuse
 from portal.models import AuditAction, Role, User
 from portal.services import audit_event_record
-
-logger = logging.getLogger(__name__)
 
 
 class AuthorityError(Exception):
@@ -41,20 +35,6 @@ def _scope_detail(authority: Authority) -> dict:
         "expires_on": authority.expires_on.isoformat() if authority.expires_on else None,
         "claim": str(authority.claim_id) if authority.claim_id else "all",
     }
-
-
-def _email_after_commit(task_name: str, **kwargs) -> None:
-    """Queue one of intake's email tasks once the change is committed. A broker that is down
-    costs the email, not the change: the person sees the saved change and can act again."""
-    from intake import tasks  # the tasks call this module's services
-
-    def queue() -> None:
-        try:
-            getattr(tasks, task_name).delay(**kwargs)
-        except Exception:  # noqa: BLE001 - any publishing failure; the change is already saved
-            logger.warning("Could not queue %s; the email was not sent.", task_name, exc_info=True)
-
-    transaction.on_commit(queue)
 
 
 def _check_expiry(expires_on: datetime.date | None) -> None:
@@ -74,11 +54,11 @@ def authority_invite(
     expires_on: datetime.date | None,
 ) -> Authority:
     """Invite the advocate at `email` to act for `patient` on `claim` (None: all their claims)
-    within `scopes`; the invitation email goes out once the invitation is saved."""
+    within `scopes`; the invitation email is written to the outbox with it."""
     if not access.authorities_may_manage(patient):
-        access.forbid(user=patient, object_type="intake.authority", reason="not a patient")
+        forbid(user=patient, object_type="intake.authority", reason="not a patient")
     if claim is not None and claim.claimant_id != patient.pk:
-        access.refuse(user=patient, object_type="intake.claim", object_id=claim.pk, reason="invite")
+        refuse(user=patient, object_type="intake.claim", object_id=claim.pk, reason="invite")
     if email.strip().lower() == patient.email.lower():
         raise AuthorityError(_("Enter the email address of the person who will act for you."))
     _check_expiry(expires_on)
@@ -94,26 +74,10 @@ def authority_invite(
         audit_event_record(
             action=AuditAction.CREATE, actor=patient, obj=authority, detail=_scope_detail(authority)
         )
-        _email_after_commit("authority_invitation_send_task", authority_id=str(authority.pk))
+        # The email says who invites and nothing of the claim: the advocate reads that once
+        # signed in. Nothing is sent for an invitation withdrawn before its email goes.
+        signals.advocate_invited.send(sender=Authority, authority=authority)
     return authority
-
-
-def authority_invitation_send(*, authority_id) -> bool:
-    """Email the invitation link, if the invitation is still open; returns whether it was sent.
-    The email says who invites and nothing of the claim: the advocate reads that once signed in."""
-    authority = Authority.objects.invitations_open().filter(pk=authority_id).first()
-    if authority is None:
-        return False
-    send_intake_email(
-        template="authority_invitation",
-        to=authority.invited_email,
-        context={
-            "patient_name": authority.patient.get_full_name(),
-            "accept_url": invitation_url(authority),
-            "days": INVITATION_DAYS,
-        },
-    )
-    return True
 
 
 def authority_accept(*, authority: Authority, advocate: User) -> Authority:
@@ -127,7 +91,7 @@ def authority_accept(*, authority: Authority, advocate: User) -> Authority:
             )
         )
     if advocate.email.lower() != authority.invited_email.lower():
-        access.audit_refusal(
+        audit_refusal(
             user=advocate, object_type="intake.authority", object_id=authority.pk, reason="accept"
         )
         raise AuthorityError(
@@ -156,20 +120,14 @@ def authority_accept(*, authority: Authority, advocate: User) -> Authority:
             obj=locked,
             detail={"change": "accepted", **_scope_detail(locked)},
         )
-        _tell_advocate(locked, kind="authority_granted")
+        _tell_advocate(locked, change="granted")
     return locked
 
 
-def _tell_advocate(authority: Authority, *, kind: str) -> None:
-    """A notification to the advocate about their authority (no claim named: a revoked
-    advocate may no longer see it)."""
-    notification_create_for_event(
-        kind=kind,
-        recipients=[authority.advocate],
-        # Each grant, change or end is its own occurrence (a patient may change scope twice);
-        # the row's lock in the caller keeps one occurrence from being told twice.
-        event_key=f"authority:{authority.pk}:{kind}:{timezone.now().isoformat()}",
-    )
+def _tell_advocate(authority: Authority, *, change: str) -> None:
+    """Tell the advocate of a change to their authority; the row's lock in the caller keeps one
+    change from being told twice."""
+    signals.authority_changed.send(sender=Authority, authority=authority, change=change)
 
 
 # --- The patient's changes ----------------------------------------------------------------------
@@ -197,7 +155,7 @@ def authority_change(
             detail={"change": "scope", "before": before, "after": _scope_detail(locked)},
         )
         if locked.accepted_at:
-            _tell_advocate(locked, kind="authority_changed")
+            _tell_advocate(locked, change="changed")
     return locked
 
 
@@ -219,13 +177,13 @@ def _end(authority: Authority, *, actor: User, reason: str) -> Authority:
             action=AuditAction.CHANGE, actor=actor, obj=locked, detail={"change": reason}
         )
         if locked.accepted_at:
-            _tell_advocate(locked, kind="authority_revoked")
+            _tell_advocate(locked, change="revoked")
     return locked
 
 
 def _check_own(authority: Authority, patient: User) -> None:
     if authority.patient_id != patient.pk or not access.authorities_may_manage(patient):
-        access.refuse(
+        refuse(
             user=patient, object_type="intake.authority", object_id=authority.pk, reason="change"
         )
 
@@ -235,8 +193,8 @@ def _check_own(authority: Authority, patient: User) -> None:
 
 def check_may_file_on_behalf(user: User) -> None:
     """Refuse (403, audited, with the reason) anyone but a verified advocate."""
-    if not access.advocate_may_file_on_behalf(user):
-        access.forbid(
+    if not access.claims_may_file_on_behalf(user):
+        forbid(
             user=user,
             object_type="intake.claim",
             reason="file on behalf",
@@ -289,7 +247,8 @@ def claim_start_on_behalf(*, advocate: User, full_name: str, email: str) -> Clai
             obj=authority,
             detail=_scope_detail(authority),
         )
-        _email_after_commit("patient_takeover_send_task", claim_id=str(claim.pk))
+        # The patient is emailed a link to choose their password and take over their account.
+        signals.claim_filed_on_behalf.send(sender=Claim, claim=claim, advocate=advocate)
     return claim
 
 
@@ -309,58 +268,16 @@ def _new_patient(*, full_name: str, email: str) -> User | None:
 def _ask_to_invite(*, advocate: User, holder: User) -> None:
     """Record the attempt, and email a patient holding the address to invite the advocate if
     they want them to act (only a patient can; staff and advocates are sent nothing)."""
-    access.audit_refusal(
-        user=advocate,
-        object_type="portal.user",
-        object_id=holder.pk,
-        reason="file on behalf: the address has an account",
-    )
-    if holder.role == Role.PATIENT and holder.is_active:
-        _email_after_commit(
-            "advocate_invite_request_send_task",
-            patient_id=str(holder.pk),
-            advocate_id=str(advocate.pk),
+    with transaction.atomic():
+        audit_refusal(
+            user=advocate,
+            object_type="portal.user",
+            object_id=holder.pk,
+            reason="file on behalf: the address has an account",
         )
-
-
-def advocate_invite_request_send(*, patient_id, advocate_id) -> None:
-    """Tell a patient that an advocate tried to start a claim for them, and how to invite them
-    from their account if they want them to act. Nothing of any claim is named."""
-    patient = User.objects.get(pk=patient_id)
-    advocate = User.objects.get(pk=advocate_id)
-    send_intake_email(
-        template="advocate_invite_request",
-        to=patient.email,
-        context={
-            "name": patient.get_short_name(),
-            "advocate_name": advocate.get_full_name(),
-            "advocate_email": advocate.email,
-            "link": settings.SITE_URL.rstrip("/") + reverse("intake:authorities"),
-        },
-    )
-
-
-def patient_takeover_send(*, claim_id) -> None:
-    """Email the patient an advocate filed for a link to choose their password and take over
-    their account, where they see the claim and the advocate's authority."""
-    claim = Claim.objects.select_related("claimant", "filed_by").get(pk=claim_id)
-    patient = claim.claimant
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(patient),
-            "key": default_token_generator.make_token(patient),
-        },
-    )
-    send_intake_email(
-        template="patient_takeover",
-        to=patient.email,
-        context={
-            "name": patient.get_short_name(),
-            "advocate_name": claim.filed_by.get_full_name(),
-            "link": link,
-        },
-    )
+        if holder.role == Role.PATIENT and holder.is_active:
+            # The email names the advocate and how to invite them; nothing of any claim.
+            signals.advocate_invite_requested.send(sender=User, patient=holder, advocate=advocate)
 
 
 def claim_authority_decide(*, claim: Claim, user: User, verified: bool, reason: str = "") -> Claim:
@@ -368,7 +285,7 @@ def claim_authority_decide(*, claim: Claim, user: User, verified: bool, reason: 
     advocate filed; the reason stays on the claim (not in the audit log: it is free text). A
     rejected form ends the advocate's authority over the claim, which goes on with the patient."""
     if not access.claim_may_verify_authority(user, claim):
-        access.forbid(
+        forbid(
             user=user,
             object_type="intake.claim",
             object_id=claim.pk,

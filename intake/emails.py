@@ -1,9 +1,9 @@
-"""Emails intake sends itself: about drafts, advocates' invitations and claims filed on a
-patient's behalf. They name no health details: only names, dates and a link to sign in.
+"""Emails intake sends itself: the reminder about an unfinished draft and the notice that it was
+deleted. They name no health details: only names, dates and a link to sign in.
 
-They stay direct mail rather than notifications: a draft has no reference and no case page yet,
-and an invitation goes to an address that may have no account. Everything that happens to a
-submitted claim goes through the notifications outbox."""
+They stay direct mail, sent once the change commits, rather than notifications: a draft has no
+reference and no case page yet. Everything else (what happens to a submitted claim, advocates'
+invitations, a take-over link) goes through the notifications outbox."""
 
 import datetime
 

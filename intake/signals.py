@@ -1,11 +1,39 @@
 """Announcements other apps react to (triage routes submitted claims; notifications tell people).
 
-Sent only after the change has been committed.
+Intake sits below both, so it announces and they connect receivers in their AppConfig.ready().
+Two kinds: after commit, for work queued to a worker; inside the transaction, for receivers that
+must write in it (the notifications outbox), so a change and the rows announcing it are committed
+or rolled back together. Arguments are the saved objects or their ids, never free text.
 """
 
 from django.dispatch import Signal
+
+# --- Sent once the change has been committed ----------------------------------------------------
 
 #: kwargs: claim_id
 claim_submitted = Signal()
 #: kwargs: claim_id, from_status, to_status, actor_id (None when the portal itself moved it)
 claim_status_changed = Signal()
+
+# --- Sent inside the transaction of the change ---------------------------------------------------
+
+#: A move of the claim's lifecycle was recorded. kwargs: claim, from_status, to_status, actor
+#: (None when the portal itself moved it), change_id (the history row's id)
+claim_moved = Signal()
+#: A message was added to a claim's thread, for the other side to hear of. kwargs: message
+claim_message_posted = Signal()
+#: A patient invited an advocate by email address. kwargs: authority
+advocate_invited = Signal()
+#: An advocate's authority began, changed scope or ended. kwargs: authority, change ("granted",
+#: "changed" or "revoked")
+authority_changed = Signal()
+#: An advocate filed a claim for a patient new to the portal, who is to take over their account.
+#: kwargs: claim, advocate
+claim_filed_on_behalf = Signal()
+#: An advocate tried to file for a patient who has an account; the patient may invite them.
+#: kwargs: patient, advocate
+advocate_invite_requested = Signal()
+#: A stale draft is about to be deleted: what receivers delete with it (its documents) commits or
+#: rolls back with the draft. kwargs: claim. A receiver returns how many documents it deleted,
+#: for the draft's audit row; one that raises keeps the draft.
+claim_draft_purging = Signal()

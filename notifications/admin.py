@@ -15,6 +15,7 @@ class NotificationAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelA
         "kind",
         "channel",
         "recipient",
+        "recipient_email",
         "claim",
         "state",
         "attempts",
@@ -22,7 +23,7 @@ class NotificationAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelA
         "sent_at",
     ]
     list_filter = ["state", "channel", "kind"]
-    search_fields = ["recipient__email", "claim__reference", "idempotency_key"]
+    search_fields = ["recipient__email", "recipient_email", "claim__reference", "idempotency_key"]
     list_select_related = ["recipient", "claim"]
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]

@@ -1,7 +1,9 @@
 """Notification emails: what they say and how a mail server's refusal is read.
 
 An email names the event in general words, the claim's reference and a link to sign in; never the
-claim's description, harm, injuries, amounts or documents. The templates receive nothing else.
+claim's description, harm, injuries, amounts or documents. The templates receive nothing else. An
+addressed email (an advocate's invitation, a take-over link) names who acts and carries its link,
+and names no claim at all.
 """
 
 import functools
@@ -14,14 +16,20 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 
+from intake.invitations import INVITATION_DAYS, authorities_url, invitation_url, takeover_url
+from notifications.events import ADDRESSED_EMAILS, EventKind
 from notifications.models import Notification
 from portal.models import Role, User
 
 #: What an email reads of its row, the only columns delivery loads: the claim's reference and
 #: nothing else of the claim, and the recipient's address, name and role (for the link).
 NOTIFICATION_EMAIL_FIELDS = (
+    "kind",
     "title",
     "idempotency_key",
+    "recipient_email",
+    "authority",
+    "actor",
     "claim",
     "claim__reference",
     "recipient",
@@ -65,6 +73,8 @@ def _message_id(key: str) -> str:
 
 def notification_email(notification: Notification) -> EmailMultiAlternatives:
     """The email for one notification (reference, title and link only)."""
+    if notification.kind in ADDRESSED_EMAILS:
+        return addressed_email(notification)
     recipient = notification.recipient
     if notification.claim_id:
         next_path = case_path(user=recipient, claim_id=notification.claim_id)
@@ -99,7 +109,38 @@ def digest_email(*, user: User, notifications: list[Notification], key: str):
     return _build(template="notifications/email/digest", context=context, to=user.email, key=key)
 
 
-def _build(*, template: str, context: dict, to: str, key: str) -> EmailMultiAlternatives:
+def addressed_email(notification: Notification) -> EmailMultiAlternatives:
+    """An addressed email (ADDRESSED_EMAILS), plain text: who acts, and a link made now, so the
+    secret it carries (a signed invitation, a password link) is never stored. Nothing of any
+    claim is named: the person reads that once signed in."""
+    recipient = notification.recipient
+    actor = notification.actor
+    context = {
+        "name": recipient.get_short_name() if recipient else "",
+        "actor_name": actor.get_full_name(),
+        "actor_email": actor.email,
+        "link": _ADDRESSED_LINKS[notification.kind](notification),
+        "days": INVITATION_DAYS,
+    }
+    return _build(
+        template=f"notifications/email/{notification.kind}",
+        context=context,
+        to=recipient.email if recipient else notification.recipient_email,
+        key=notification.idempotency_key,
+        html=False,
+    )
+
+
+_ADDRESSED_LINKS = {
+    EventKind.ADVOCATE_INVITATION: lambda n: invitation_url(n.authority),
+    EventKind.ACCOUNT_TAKEOVER: lambda n: takeover_url(n.recipient),
+    EventKind.ADVOCATE_INVITE_REQUEST: lambda n: authorities_url(),
+}
+
+
+def _build(
+    *, template: str, context: dict, to: str, key: str, html: bool = True
+) -> EmailMultiAlternatives:
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -107,7 +148,8 @@ def _build(*, template: str, context: dict, to: str, key: str) -> EmailMultiAlte
         to=[to],
         headers={"Message-ID": _message_id(key)},
     )
-    message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
+    if html:
+        message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
     return message
 
 

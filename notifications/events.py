@@ -37,6 +37,11 @@ class EventKind(models.TextChoices):
     AUTHORITY_GRANTED = "authority_granted", _("Authority granted")
     AUTHORITY_CHANGED = "authority_changed", _("Authority changed")
     AUTHORITY_REVOKED = "authority_revoked", _("Authority revoked")
+    # Emails to one address about an advocate's authority, sent whatever the preferences and
+    # never shown in the notification centre (ADDRESSED_EMAILS).
+    ADVOCATE_INVITATION = "advocate_invitation", _("Invitation to act for a patient")
+    ACCOUNT_TAKEOVER = "account_takeover", _("Claim started for you by an advocate")
+    ADVOCATE_INVITE_REQUEST = "advocate_invite_request", _("Advocate asking to act for you")
 
 
 class Audience(models.TextChoices):
@@ -186,6 +191,13 @@ EVENTS: dict[str, Event] = {
     ),
 }
 
+#: Kinds that are one email to one address, not an event told to audiences: their words and
+#: link are their own templates' (notifications/email/<kind>_*.txt). They are not in EVENTS, so
+#: no preference switches them off.
+ADDRESSED_EMAILS: frozenset[str] = frozenset(
+    {K.ADVOCATE_INVITATION, K.ACCOUNT_TAKEOVER, K.ADVOCATE_INVITE_REQUEST}
+)
+
 
 def event_for_transition(from_status: str, to_status: str) -> str | None:
     """The event kind a move from `from_status` to `to_status` announces, if any: the lifecycle
@@ -209,7 +221,8 @@ def kinds_for_role(role: str) -> list[str]:
     return [
         kind
         for kind in EventKind.values
-        if audiences & set(EVENTS[kind].audiences)
+        if kind in EVENTS
+        and audiences & set(EVENTS[kind].audiences)
         and not (kind.startswith("authority_") and role != Role.ADVOCATE)
     ]
 

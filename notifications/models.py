@@ -35,11 +35,22 @@ class State(models.TextChoices):
 
 class Notification(models.Model):
     """One outbox row: one recipient, one channel, one event. Created in the same transaction as
-    the change it announces; the idempotency key makes its delivery happen once."""
+    the change it announces; the idempotency key makes its delivery happen once.
+
+    The recipient is a person with an account, or, for an advocate's invitation, an address that
+    may have none yet (`recipient_email`, email only). Links that carry a secret (an invitation's
+    signed token, a password link) are never stored: the email is rendered when it is sent, from
+    the rows it names (`authority`, `actor`)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
+    #: The address of a recipient who may have no account (an invited advocate).
+    recipient_email = models.EmailField(_("recipient's address"), blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     kind = models.CharField(_("event"), max_length=40, choices=EventKind.choices)
     #: The title the recipient reads, in general words (fixed when the event happened).
@@ -50,6 +61,22 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="notifications",
+    )
+    #: The invitation an advocate's invitation email is for (its link is made when it is sent).
+    authority = models.ForeignKey(
+        "intake.Authority",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    #: The person whose action the email tells of, named in it (who invites, who filed).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -73,9 +100,21 @@ class Notification(models.Model):
             # The sweeper and the digest: emails still waiting.
             models.Index(fields=["state", "next_attempt_at"], name="notification_outbox_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(recipient_email=""),
+                name="notification_has_recipient",
+            ),
+            # Only an email can go to an address without an account.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | models.Q(channel="email"),
+                name="notification_in_app_has_account",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient_id} by {self.channel}"
+        to = self.recipient_id or "an address without an account"
+        return f"{self.get_kind_display()} to {to} by {self.channel}"
 
 
 class NotificationPreference(models.Model):

@@ -28,21 +28,23 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
-from intake.models import Claim
+from intake import access as claim_access
+from intake.models import Authority, Claim
 from notifications import emails, recording, selectors
 from notifications.events import (
+    ADDRESSED_EMAILS,
     EVENTS,
     Audience,
     Event,
+    EventKind,
     event_for_transition,
     is_mandatory,
     kinds_for_role,
 )
 from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
-from portal import access
 from portal.models import AuditAction, Role, User
+from portal.queueing import queue_after_commit, task_publish
 from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
 
@@ -109,10 +111,46 @@ def notification_create_for_event(
             )
     # A replayed event (the same key) adds nothing.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    pending = [row.idempotency_key for row in rows if row.state == State.PENDING]
-    if pending:
-        transaction.on_commit(functools.partial(notifications_queue, keys=pending))
+    _queue_after_commit(keys=[row.idempotency_key for row in rows if row.state == State.PENDING])
     return [row.idempotency_key for row in rows]
+
+
+def notification_create_addressed(
+    *,
+    kind: str,
+    event_key: str,
+    recipient: User | None = None,
+    recipient_email: str = "",
+    claim: Claim | None = None,
+    authority: Authority | None = None,
+    actor: User | None = None,
+) -> str:
+    """Create one addressed email (ADDRESSED_EMAILS: an invitation, a take-over link) in the
+    caller's transaction, to `recipient` or, for someone who may have no account, to
+    `recipient_email`; sent whatever the preferences, queued after commit. Nothing secret is
+    stored: its link is made when it is sent. Returns the row's idempotency key."""
+    if kind not in ADDRESSED_EMAILS:
+        raise ValueError(f"{kind} is told to audiences: use notification_create_for_event.")
+    key = event_key[:200]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=recipient,
+                recipient_email="" if recipient else recipient_email,
+                channel=Channel.EMAIL,
+                kind=kind,
+                title=str(EventKind(kind).label),
+                claim=claim,
+                authority=authority,
+                actor=actor,
+                state=State.PENDING,
+                idempotency_key=key,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    _queue_after_commit(keys=[key])
+    return key
 
 
 def _recipients(
@@ -130,7 +168,7 @@ def _recipients(
         for user, audience in found.values()
         if user.is_active
         and (event.tell_actor or user.pk != actor_id)
-        and (claim is None or access.claims_visible_to(user).filter(pk=claim.pk).exists())
+        and (claim is None or claim_access.claim_may_view(user, claim))
     ]
 
 
@@ -154,7 +192,7 @@ def _members(audience: str, *, claim: Claim | None, named: list[User]) -> list[U
 
 def _advocates_of(claim: Claim) -> list[User]:
     """Advocates whose authority over `claim` is in force and includes updates."""
-    return list(access.advocates_receiving_updates(claim))
+    return list(claim_access.advocates_receiving_updates(claim))
 
 
 def notification_create_for_transition(
@@ -195,72 +233,61 @@ def notification_create_for_alert(*, kind: str, claim: Claim) -> list[str]:
 
 # --- Delivery -----------------------------------------------------------------------------------
 
+#: What queues an email again when its publish is lost (for the log).
+_SWEEPER = "the notifications sweeper will send it"
 
-def notifications_queue(*, keys: list[str]) -> int:
-    """Queue the pending emails with these idempotency keys (one task for an event's emails);
-    returns how many were queued."""
+
+def _queue_after_commit(*, keys: list[str]) -> None:
+    """Queue, once the caller's transaction commits, the pending emails with these idempotency
+    keys, as one task (their ids are read now: bulk_create does not return them here)."""
+    if not keys:
+        return
     ids = list(
         Notification.objects.filter(
             idempotency_key__in=keys, state=State.PENDING, channel=Channel.EMAIL
         ).values_list("pk", flat=True)
     )
-    return len(ids) if ids and notifications_publish(notification_ids=ids) else 0
+    _queue_ids_after_commit(ids)
+
+
+def _queue_ids_after_commit(ids: list[int]) -> None:
+    if settings.NOTIFICATIONS_DELIVER_IN_PROCESS:
+        transaction.on_commit(functools.partial(notifications_publish, notification_ids=ids))
+    elif len(ids) == 1:
+        queue_after_commit(tasks().notification_dispatch, ids[0], sweeper=_SWEEPER)
+    elif ids:
+        queue_after_commit(tasks().notifications_dispatch_batch, ids, sweeper=_SWEEPER)
 
 
 def notifications_publish(*, notification_ids: list[int]) -> bool:
-    """Queue the delivery of these emails, as one task. A broker that is down does not fail the
-    caller: the rows stay pending for the sweeper. Returns whether they were queued."""
+    """Queue the delivery of these emails now, as one task. A broker that is down does not fail
+    the caller: the rows stay pending for the sweeper. Returns whether they were queued."""
+    if not notification_ids:
+        return False
     if len(notification_ids) == 1:
-        return notification_queue(notification_id=notification_ids[0])
-    return _publish(lambda tasks: tasks.notifications_dispatch_batch, notification_ids)
-
-
-#: After a failed publish this process stops trying for a while: the rows wait for the sweeper,
-#: and requests made while the broker is down are not each held up by the connection retries.
-PUBLISH_PAUSE_SECONDS = 10.0
-_publish_paused_until = 0.0
-
-
-def notification_queue(*, notification_id: int) -> bool:
-    """Queue one email's delivery on the notify queue. A broker that is down does not fail the
-    caller: the row stays pending for the sweeper. Returns whether it was queued."""
-    return _publish(lambda tasks: tasks.notification_dispatch, notification_id)
+        return _publish(tasks().notification_dispatch, notification_ids[0])
+    return _publish(tasks().notifications_dispatch_batch, notification_ids)
 
 
 def notification_retry_later(*, notification_id: int, countdown: int) -> bool:
     """Queue another attempt at one email after `countdown` seconds (its row already says when,
     so the sweeper takes over if this is lost)."""
-    from notifications import tasks
+    return _publish(tasks().notification_dispatch, notification_id, countdown=countdown)
 
+
+def _publish(task, argument, *, countdown: int | None = None) -> bool:
     if settings.NOTIFICATIONS_DELIVER_IN_PROCESS:
-        tasks.notification_dispatch.apply(args=[notification_id])
+        task.apply(args=[argument])
         return True
-    try:
-        tasks.notification_dispatch.apply_async(args=[notification_id], countdown=countdown)
-    except (OperationalError, ConnectionError, OSError, RuntimeError):
-        return False
-    return True
+    options = {"countdown": countdown} if countdown else None
+    return task_publish(task, argument, sweeper=_SWEEPER, options=options)
 
 
-def _publish(task_of, argument) -> bool:
-    global _publish_paused_until
-    from notifications import tasks
+def tasks():
+    """The notification tasks module (it imports this one, so it is looked up when needed)."""
+    from notifications import tasks as module
 
-    if time.monotonic() < _publish_paused_until:
-        return False
-    task = task_of(tasks)
-    try:
-        if settings.NOTIFICATIONS_DELIVER_IN_PROCESS:
-            task.apply(args=[argument])
-        else:
-            task.delay(argument)
-    except (OperationalError, ConnectionError, OSError, RuntimeError):
-        # kombu's OperationalError for the broker; the others when a transport or result
-        # backend gives up reconnecting in its own way.
-        logger.warning("Could not queue notification(s) %s; the sweeper will", argument)
-        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
-        return False
-    return True
+    return module
 
 
 class Outcome(enum.StrEnum):
@@ -284,10 +311,12 @@ def retry_countdown(attempts: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS)
 
 
-#: Rows taken for sending in one short transaction, and marked sent with one UPDATE after their
-#: sends. A worker lost part-way sends again (with the same Message-ID) at most the chunk's emails
-#: it had sent and not yet marked; large enough that taking and marking cost little per email.
-DISPATCH_CHUNK = 25
+#: How many of a task's rows are taken for sending in one short transaction, and marked sent with
+#: one UPDATE after their sends (a task's rows, NOTIFICATION_DISPATCH_BATCH of a sweep, are taken
+#: this many at a time). A worker lost part-way sends again (with the same Message-ID) at most the
+#: taken emails it had sent and not yet marked; large enough that taking and marking cost little
+#: per email.
+ROWS_TAKEN_AT_ONCE = 25
 
 
 def notification_dispatch(*, notification_id: int) -> DispatchResult:
@@ -298,16 +327,16 @@ def notification_dispatch(*, notification_id: int) -> DispatchResult:
 
 
 def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, DispatchResult]:
-    """Send pending emails over one connection to the mail server, DISPATCH_CHUNK rows at a time;
+    """Send pending emails over one connection to the mail server, ROWS_TAKEN_AT_ONCE at a time;
     one failing is marked on its own and does not hold back the others. Returns each id's result
     (a repeated id: SKIPPED, its row already handled)."""
     results: dict[int, DispatchResult] = {}
     unique = list(dict.fromkeys(notification_ids))
     connection = get_connection()
     try:
-        for start in range(0, len(unique), DISPATCH_CHUNK):
-            chunk = unique[start : start + DISPATCH_CHUNK]
-            results |= _dispatch_chunk(chunk, connection=connection)
+        for start in range(0, len(unique), ROWS_TAKEN_AT_ONCE):
+            some = unique[start : start + ROWS_TAKEN_AT_ONCE]
+            results |= _take_send_and_record(some, connection=connection)
     finally:
         with contextlib.suppress(Exception):
             connection.close()
@@ -323,15 +352,15 @@ def notifications_dispatch_batch(*, notification_ids: list[int]) -> dict[int, Di
     return answer
 
 
-def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
-    """Take the chunk's pending rows, send each, then record the sent ones. The send happens
+def _take_send_and_record(ids: list[int], *, connection) -> dict[int, DispatchResult]:
+    """Take these pending rows, send each, then record the sent ones. The send happens
     outside any transaction, so a failure to record it cannot undo the record that it was taken:
     the row stays SENDING, which nothing sends again, while the record is retried."""
     taken, results = _take_for_sending(ids)
     taken_at = time.monotonic()
     sent: list[int] = []
     for index, notification in enumerate(taken):
-        # Each chunk sends at least one, so a task always gets somewhere.
+        # Each take sends at least one, so a task always gets somewhere.
         if index and time.monotonic() - taken_at > _send_budget_seconds():
             results |= _give_back_untried(taken[index:])
             break
@@ -354,7 +383,7 @@ def _dispatch_chunk(ids: list[int], *, connection) -> dict[int, DispatchResult]:
 
 def _take_for_sending(ids: list[int]) -> tuple[list[Notification], dict[int, DispatchResult]]:
     """In one short transaction, lock the rows still pending (in id order, so two workers given
-    overlapping chunks cannot deadlock), withdraw those whose recipient may no longer see the
+    overlapping rows cannot deadlock), withdraw those whose recipient may no longer see the
     claim, and mark the rest SENDING with their attempt counted. A row another worker has taken
     waits for its transaction, then is skipped."""
     results: dict[int, DispatchResult] = {}
@@ -387,7 +416,7 @@ def _take_for_sending(ids: list[int]) -> tuple[list[Notification], dict[int, Dis
 
 
 def _send_budget_seconds() -> float:
-    """How long a worker goes on sending a chunk it took: half the sweeper's grace, so a slow
+    """How long a worker goes on sending the rows it took: half the sweeper's grace, so a slow
     mail server never lets the sweeper hand a row this worker is still to send to another."""
     return settings.NOTIFICATION_REQUEUE_MINUTES * 60 / 2
 
@@ -438,27 +467,29 @@ def notifications_mark_sent(*, notification_ids: list[int], sent_at: datetime) -
 
 
 def _record_sent_later(notification_ids: list[int], sent_at: datetime) -> None:
-    from notifications import tasks
-
-    try:
-        tasks.notifications_record_sent.apply_async(
-            args=[notification_ids, sent_at.isoformat()], countdown=1
-        )
-    except (OperationalError, ConnectionError, OSError, RuntimeError):
-        # Database and broker both out of reach: the rows stay SENDING until the sweeper presumes
-        # their worker lost, and are then sent again with the same Message-ID.
-        logger.error("Could not queue the record of %d sent email(s).", len(notification_ids))
+    # Through the broker even when delivering in process: a worker retries it until the database
+    # answers. Database and broker both out of reach: the rows stay SENDING until the sweeper
+    # presumes their worker lost, and are then sent again with the same Message-ID.
+    task_publish(
+        tasks().notifications_record_sent,
+        notification_ids,
+        sent_at.isoformat(),
+        sweeper="the sweeper sends them again, with their Message-ID, once their worker is "
+        "presumed lost",
+        options={"countdown": 1},
+    )
 
 
 def _recipient_still_concerned(notification: Notification) -> bool:
     """An advocate's authority can end between the change and the email (a broker that was down,
     a retry): their email about the claim then stays unsent. Other people's access to a claim
-    does not end that way, so only advocates pay for the check."""
+    does not end that way, so only advocates pay for the check. An invitation withdrawn or lapsed
+    meanwhile is not sent either."""
+    if notification.kind == EventKind.ADVOCATE_INVITATION:
+        return Authority.objects.invitations_open().filter(pk=notification.authority_id).exists()
     if notification.claim_id is None or notification.recipient.role != Role.ADVOCATE:
         return True
-    return (
-        access.claims_visible_to(notification.recipient).filter(pk=notification.claim_id).exists()
-    )
+    return claim_access.claim_may_view(notification.recipient, notification.claim)
 
 
 def _dispatch_failed(notification: Notification, error: Exception) -> DispatchResult:
@@ -512,9 +543,9 @@ def notifications_sweep_undelivered(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
     )
     queued = []
-    chunk = settings.NOTIFICATION_DISPATCH_BATCH
-    for start in range(0, len(ids), chunk):
-        batch = ids[start : start + chunk]
+    per_task = settings.NOTIFICATION_DISPATCH_BATCH
+    for start in range(0, len(ids), per_task):
+        batch = ids[start : start + per_task]
         if not notifications_publish(notification_ids=batch):
             break
         queued += batch
@@ -567,9 +598,7 @@ def notifications_retry_failed(*, notifications: QuerySet[Notification], actor: 
                 object_id=str(notification_id),
                 detail={"retry": True},
             )
-            transaction.on_commit(
-                functools.partial(notification_queue, notification_id=notification_id)
-            )
+        _queue_ids_after_commit(ids)
     return len(ids)
 
 

@@ -28,7 +28,7 @@ def notification_dispatch(self, notification_id: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True)
 def notifications_dispatch_batch(notification_ids: list[int]) -> None:
-    """Send several emails over one mail-server connection (an event's, or a sweep's chunk);
+    """Send several emails over one mail-server connection (an event's, or a sweep's batch);
     each that fails for now is retried on its own, with backoff."""
     results = services.notifications_dispatch_batch(notification_ids=notification_ids)
     for notification_id, result in results.items():

@@ -370,6 +370,9 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How long publishing waits for a broker that does not answer before giving up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5}
+# After a publish fails, a process publishes nothing for this long: the work waits for its sweeper
+# (portal/queueing.py), and requests made while the broker is down skip the connection retries.
+TASK_PUBLISH_PAUSE_SECONDS = env.float("TASK_PUBLISH_PAUSE_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "portal.tasks.sessions_clear_expired",
@@ -462,7 +465,8 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", defau
 # Emails still pending this long after they were due are queued again by the sweeper (beat).
 NOTIFICATION_REQUEUE_MINUTES = env.int("NOTIFICATION_REQUEUE_MINUTES", default=5)
 NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=5000)
-# Emails a worker sends in one task over one mail-server connection (the sweeper's chunks).
+# Emails a worker sends in one task over one mail-server connection: the sweeper queues what it
+# finds in tasks of this many (each takes them for sending ROWS_TAKEN_AT_ONCE at a time).
 NOTIFICATION_DISPATCH_BATCH = env.int("NOTIFICATION_DISPATCH_BATCH", default=100)
 # Deliver in the process that made the change instead of through the notify queue (tests).
 NOTIFICATIONS_DELIVER_IN_PROCESS = env.bool("NOTIFICATIONS_DELIVER_IN_PROCESS", default=False)

@@ -332,7 +332,7 @@ def _pending_emails(worlds, *, per_world: int = 1) -> list[int]:
 def test_a_batch_sends_each_email_once_with_the_same_few_queries_whatever_its_size(db):
     worlds = [make_world(S.UNDER_REVIEW) for _ in range(6)]
     small, large = _pending_emails(worlds[:1]), _pending_emails(worlds[1:], per_world=2)
-    assert len(large) <= services.DISPATCH_CHUNK
+    assert len(large) <= services.ROWS_TAKEN_AT_ONCE
 
     def dispatch(ids):
         return lambda: services.notifications_dispatch_batch(notification_ids=ids)
@@ -378,15 +378,15 @@ def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_mess
     db, settings, monkeypatch
 ):
     ids = _pending_emails([make_world(S.UNDER_REVIEW) for _ in range(3)])  # six rows
-    monkeypatch.setattr(services, "DISPATCH_CHUNK", 2)
-    monkeypatch.setattr(_LostAfter, "survivors", 3)  # lost sending the fourth, in the 2nd chunk
+    monkeypatch.setattr(services, "ROWS_TAKEN_AT_ONCE", 2)
+    monkeypatch.setattr(_LostAfter, "survivors", 3)  # lost sending the fourth, in the second take
     settings.EMAIL_BACKEND = f"{__name__}._LostAfter"
 
     with pytest.raises(SystemExit):
         services.notifications_dispatch_batch(notification_ids=ids)
 
     states = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "state"))
-    # The first chunk was recorded; the second was taken (one of its emails went) and never
+    # The first take was recorded; the second was taken (one of its emails went) and never
     # reported on; the third was never reached.
     assert [states[pk] for pk in ids] == [State.SENT] * 2 + [State.SENDING] * 2 + [
         State.PENDING
@@ -408,9 +408,9 @@ def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_mess
     assert len(set(message_ids)) == len(ids)
 
 
-def test_a_worker_out_of_time_on_a_chunk_gives_back_what_it_has_not_sent(db, settings):
+def test_a_worker_out_of_time_on_the_rows_it_took_gives_back_what_it_has_not_sent(db, settings):
     ids = _pending_emails([make_world(S.UNDER_REVIEW) for _ in range(2)])  # four rows
-    # No grace at all: the worker is out of time once it has sent the chunk's first email.
+    # No grace at all: the worker is out of time once it has sent the first email it took.
     settings.NOTIFICATION_REQUEUE_MINUTES = 0
 
     results = services.notifications_dispatch_batch(notification_ids=ids)
