@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from documents.views import documents_section_context
 from intake import selectors, services
 from intake.forms import MessageForm, WithdrawForm
 from intake.limitation import limitation_is_near
@@ -176,20 +175,17 @@ def claim_check(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         "deadline_near": deadline and limitation_is_near(deadline, today=timezone.localdate()),
         "deadline_passed": deadline and deadline < timezone.localdate(),
         "duplicates": selectors.claim_duplicates(claim=claim).exists(),
-        **_authority_form_context(request, claim),
+        **_authority_form_context(claim),
     }
     return render(request, "intake/check_answers.html", context)
 
 
-def _authority_form_context(request: HttpRequest, claim: Claim) -> dict:
+def _authority_form_context(claim: Claim) -> dict:
     """A claim an advocate files carries the patient's signed authority form: the check-answers
-    page lists what was sent and links to the upload page."""
+    page lists what was sent (documents' claim_documents tag) and links to the upload page."""
     if not claim.filed_by_id:
         return {}
-    return {
-        "authority_form_needed": True,
-        **documents_section_context(user=request.user, claim=claim),
-    }
+    return {"authority_form_needed": True}
 
 
 @login_required
@@ -228,7 +224,7 @@ def _case_context(request: HttpRequest, claim: Claim, message_form=None) -> dict
         "open_request": selectors.claim_open_information_request(claim=claim),
         "may_message": access.claim_may_message(request.user, claim),
         "message_form": message_form or MessageForm(),
-        **documents_section_context(user=request.user, claim=claim),
+        # The Documents section fills itself in: documents' claim_documents template tag.
     }
 
 
