@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import health_view
+from intake.dashboard import dashboard
 from portal import views
 
 admin.site.login = views.admin_login
@@ -9,13 +11,13 @@ admin.site.site_title = "Claim portal admin"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard, name="dashboard"),
     path("insurers/<uuid:insurer_id>/", views.insurer_detail, name="insurer_detail"),
     path("claims/", include("intake.urls")),
     path("work/", include("triage.urls")),
     path("documents/", include("documents.urls")),
     path("notifications/", include("notifications.urls")),
-    path("health/", views.health_view, name="health"),
+    path("health/", health_view, name="health"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,6 @@
-"""Checks of the four things the portal cannot work without. Each answers ok or a short reason.
+"""/health/: checks of the four things the portal cannot work without. Each answers ok or a short
+reason. They live in config because they look at every part (database, broker, object store,
+virus scanner), so no app below has to import the others.
 
 /health/ is public, so a reason names only the kind of failure: never a host, port, URL,
 user name, password or key (those go to the log, which only operators read).
@@ -18,6 +20,9 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from documents.scanner import scanner_check
@@ -112,3 +117,17 @@ def forget_results() -> None:
 def _failed(name: str, exc: Exception, *, reason: str = "") -> CheckResult:
     logger.warning("Health check %s failed: %s", name, exc)
     return CheckResult(False, reason or f"{type(exc).__name__}")
+
+
+@never_cache
+@require_GET
+def health_view(request: HttpRequest) -> JsonResponse:
+    results = run_checks()
+    healthy = all(result.ok for result in results.values())
+    body = {
+        "status": "ok" if healthy else "failing",
+        "checks": {
+            name: {"ok": result.ok, "detail": result.detail} for name, result in results.items()
+        },
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from portal import health
+from config import health
 
 pytestmark = pytest.mark.integration
 
