@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "triage",
     "documents",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

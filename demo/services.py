@@ -8,7 +8,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 from django.utils import timezone
 
-from intake.models import AUTHORITY_SCOPES, Authority, Claim
+from intake.models import AUTHORITY_SCOPES, Authority, Claim, Priority
 from intake.services import claim_submit
 from portal.demo_credentials import (
     CASTLE,
@@ -19,7 +19,7 @@ from portal.demo_credentials import (
     DemoAccount,
 )
 from portal.models import Coverage, Insurer, Provider, Role, User
-from triage.models import AdjusterProfile, Holiday, Priority, RoutingRule, Team
+from triage.models import AdjusterProfile, Holiday, RoutingRule, Team
 
 # (provider, region, insurer, coverage start)
 DEMO_PROVIDERS = [

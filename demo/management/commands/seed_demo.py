@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import seed_demo_data
+from demo.services import seed_demo_data
 from portal.demo_credentials import DEMO_PASSWORD
 
 

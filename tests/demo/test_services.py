@@ -11,9 +11,9 @@ from django.core.management.base import SystemCheckError
 from django.test import Client
 from django.urls import reverse
 
+from demo.services import seed_demo_data
+from intake import access
 from intake.models import Authority, Claim, ClaimStatus
-from portal import access
-from portal.demo import seed_demo_data
 from portal.demo_credentials import DEMO_ACCOUNTS, DEMO_EMAILS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from portal.models import User
 from tests.factories import PASSWORD, AdjusterFactory
@@ -31,7 +31,7 @@ def test_the_seed_can_run_twice_and_the_demo_advocate_follows_the_demo_patients_
     assert claim.status == ClaimStatus.SUBMITTED and claim.reference
     assert Authority.objects.in_force().filter(patient=patient, advocate=advocate).count() == 1
     assert list(access.claims_visible_to(advocate)) == [claim]
-    assert access.advocate_may(advocate, claim, "receives_updates")
+    assert access.claim_advocate_may(advocate, claim, "receives_updates")
 
 
 def _demo_sign_in(client: Client, email: str):
