@@ -1,49 +1,17 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.db.models import OuterRef, Subquery
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 
 from intake.models import Claim, ClaimStatus
-from intake.services import ClaimError
 from portal.admin import AuditedViewsAdminMixin, ReadOnlyAdminMixin
-from portal.models import Insurer
-from triage.models import RoutingDecision
-from triage.services import claim_insurer_choose
-
-
-class ChooseInsurerForm(helpers.ActionForm):
-    """The admin's action bar, with the insurer the chosen claims are given to."""
-
-    insurer = forms.ModelChoiceField(
-        label=_("Insurer"),
-        queryset=Insurer.objects.filter(is_active=True).order_by("name"),
-        required=False,
-        empty_label=_("Choose an insurer"),
-    )
-
-
-class AwaitingInsurerFilter(admin.SimpleListFilter):
-    title = _("insurer")
-    parameter_name = "awaiting"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Awaiting an insurer"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(status=ClaimStatus.NEEDS_TRIAGE, insurer__isnull=True)
-        return queryset
 
 
 @admin.register(Claim)
 class ClaimAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Claims change only through the portal's services. Administrators find here the claims no
-    insurer owns yet (filter "Awaiting an insurer") and give each to an insurer, which routes it;
-    the list and the page show what choosing needs, not the patient's answers."""
+    """Claims change only through the portal's services. The list and the page show where a
+    claim stands and who holds it, not the patient's answers. Administrators choose the insurer
+    of a claim no insurer covers under "Claims awaiting an insurer" (triage/admin.py)."""
 
-    list_display = ["reference", "status", "insurer", "provider_display", "incident_date", "why"]
-    list_filter = [AwaitingInsurerFilter, "status", "insurer"]
+    list_display = ["reference", "status", "insurer", "provider_display", "incident_date"]
+    list_filter = ["status", "insurer"]
     list_select_related = ["provider", "insurer"]
     search_fields = ["reference"]
     ordering = ["-submitted_at"]
@@ -58,48 +26,6 @@ class ClaimAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "team",
         "assigned_adjuster",
     ]
-    action_form = ChooseInsurerForm
-    actions = ["choose_insurer"]
 
     def get_queryset(self, request):
-        latest_reason = (
-            RoutingDecision.objects.filter(claim=OuterRef("pk"))
-            .order_by("-decided_at", "-id")
-            .values("reason")[:1]
-        )
-        drafts_out = super().get_queryset(request).exclude(status=ClaimStatus.DRAFT)
-        return drafts_out.annotate(routing_reason=Subquery(latest_reason))
-
-    @admin.display(description=_("routing"))
-    def why(self, claim: Claim) -> str:
-        return claim.routing_reason or "–"
-
-    @admin.action(description=_("Give the selected claims to the insurer chosen"))
-    def choose_insurer(self, request, queryset):
-        form = self.action_form(request.POST)
-        form.fields["action"].choices = self.get_action_choices(request)
-        insurer = form.cleaned_data["insurer"] if form.is_valid() else None
-        if insurer is None:
-            self.message_user(
-                request, _("Choose the insurer to give the claims to."), messages.ERROR
-            )
-            return
-        for claim in queryset.select_related("provider"):
-            try:
-                routed = claim_insurer_choose(claim=claim, insurer=insurer, admin=request.user)
-            except ClaimError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(request, _given_message(routed, insurer))
-
-
-def _given_message(claim: Claim, insurer: Insurer) -> str:
-    if claim.status == ClaimStatus.ASSIGNED:
-        return _("%(reference)s is %(insurer)s's now and was routed by its rules.") % {
-            "reference": claim.reference,
-            "insurer": insurer.name,
-        }
-    return _("%(reference)s is %(insurer)s's now; it waits in their needs-triage queue.") % {
-        "reference": claim.reference,
-        "insurer": insurer.name,
-    }
+        return super().get_queryset(request).exclude(status=ClaimStatus.DRAFT)

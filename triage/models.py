@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import Priority
+from intake.models import Claim, Priority
 
 # Bounds of every number a triage lead or an administrator types. Enforced by the forms (with
 # words a person can act on), the model validators and check constraints, so a row written by any
@@ -314,3 +314,14 @@ class ClaimNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk}"
+
+
+class ClaimAwaitingInsurer(Claim):
+    """The claim as administrators route it in the admin site: those no insurer covers wait
+    here for one to be chosen. A proxy, so that the admin action giving a claim to an insurer
+    sits with routing, in triage, rather than in intake."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("claim awaiting an insurer")
+        verbose_name_plural = _("claims awaiting an insurer")

@@ -93,7 +93,7 @@ def _give(claim, insurer) -> str:
     """An administrator gives `claim` to `insurer` (None: chooses none) with the admin action;
     returns the page."""
     response = _signed_in(AdministratorFactory()).post(
-        reverse("admin:intake_claim_changelist"),
+        reverse("admin:triage_claimawaitinginsurer_changelist"),
         {
             "action": "choose_insurer",
             "index": 0,
@@ -175,7 +175,9 @@ def test_the_admin_lists_claims_awaiting_an_insurer_and_audits_the_view(ours, un
     admin = AdministratorFactory()
     client = _signed_in(admin)
 
-    listing = client.get(reverse("admin:intake_claim_changelist"), {"awaiting": "yes"})
+    listing = client.get(
+        reverse("admin:triage_claimawaitinginsurer_changelist"), {"awaiting": "yes"}
+    )
     detail = client.get(reverse("admin:intake_claim_change", args=[unowned.pk]))
 
     assert listing.status_code == 200 and detail.status_code == 200
