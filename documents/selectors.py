@@ -1,20 +1,21 @@
-"""Reads for documents; each goes through the access policy (portal.access)."""
+"""Reads for documents; each goes through the access policy (documents/access.py)."""
 
 import uuid
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from documents import access
 from documents.models import Document
+from intake.access import claims_visible_to
 from intake.models import Claim
-from portal import access
+from portal.access import forbid, refuse
 from portal.models import User
 
 
 def document_get_for_user(*, user: User, document_id: uuid.UUID) -> Document:
-    """Return the document if `user` may see its claim's documents, else raise Http404 (audited).
-
-    Viewing the content is audited where it happens (the download service)."""
+    """Return the document if `user` may see its claim's documents, else raise NotFound or
+    Refused (audited). Viewing the content is audited where it happens (the download service)."""
     document = (
         access.documents_visible_to(user).select_related("claim").filter(pk=document_id).first()
     )
@@ -26,9 +27,9 @@ def document_get_for_user(*, user: User, document_id: uuid.UUID) -> Document:
 def _refuse_document(*, user: User, document_id: uuid.UUID):
     """404 for a document of a claim the person may not see; 403 with the reason for one whose
     claim they see but whose documents their authority does not include (both audited)."""
-    claim_known = access.claims_visible_to(user).filter(documents__pk=document_id).exists()
+    claim_known = claims_visible_to(user).filter(documents__pk=document_id).exists()
     if claim_known:
-        access.forbid(
+        forbid(
             user=user,
             object_type="documents.document",
             object_id=document_id,
@@ -38,25 +39,15 @@ def _refuse_document(*, user: User, document_id: uuid.UUID):
                 "patient to allow you to see them."
             ),
         )
-    access.refuse(
-        user=user, object_type="documents.document", object_id=document_id, reason="not visible"
-    )
+    refuse(user=user, object_type="documents.document", object_id=document_id, reason="not visible")
 
 
-def claim_for_document_status(*, user: User, claim_id: uuid.UUID) -> Claim:
-    """The claim, for polling its documents' scan states: checked like a view (404 and an audit
-    row when refused) but, being a status poll rather than a view, not audited when allowed.
-    The person must also be allowed to see the claim's documents (403 otherwise)."""
-    claim = access.claims_visible_to(user).filter(pk=claim_id).first()
-    if claim is None:
-        access.refuse(
-            user=user, object_type="intake.claim", object_id=claim_id, reason="not visible"
-        )
+def document_list_for_user(*, user: User, claim: Claim) -> QuerySet[Document]:
+    """The claim's documents, oldest first, for someone who may see the claim (the caller got it
+    from claim_get_for_user); Refused (403, audited) when their authority leaves documents out."""
     if not access.documents_may_view(user, claim):
-        access.forbid(
-            user=user, object_type="intake.claim", object_id=claim_id, reason="documents status"
-        )
-    return claim
+        forbid(user=user, object_type="intake.claim", object_id=claim.pk, reason="documents status")
+    return document_list_for_claim(claim=claim)
 
 
 def document_list_for_claim(*, claim: Claim) -> QuerySet[Document]:

@@ -21,7 +21,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents import archives, objects
+from documents import access, archives, objects
 from documents.models import (
     CLEAN_PREFIX,
     QUARANTINE_PREFIX,
@@ -41,7 +41,7 @@ from documents.scanner import (
 from documents.upload import MB, StoredUpload, UploadLimits
 from intake.models import Claim, ClaimStatus
 from notifications.services import notification_create_for_document_verdict
-from portal import access
+from portal.access import forbid
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
 
@@ -99,7 +99,7 @@ def document_upload(
     """
     try:
         if not access.document_may_upload(uploader, claim):
-            access.forbid(
+            forbid(
                 user=uploader,
                 object_type="intake.claim",
                 object_id=claim.pk,

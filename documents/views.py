@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from documents import selectors, services
+from documents import access, selectors, services
 from documents.forms import DocumentUploadForm
 from documents.models import Document, ScanStatus
 from documents.upload import ACCEPTED_TYPES_SENTENCE, MB, DocumentUploadHandler
 from intake import selectors as intake_selectors
 from intake.models import Claim
-from portal import access
+from portal.access import forbid
 from portal.models import User
 
 
@@ -79,7 +79,7 @@ def document_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     streaming handler is installed and the CSRF check runs (reading the form parses the body)."""
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if not access.document_may_upload(request.user, claim):
-        access.forbid(
+        forbid(
             user=request.user,
             object_type="intake.claim",
             object_id=claim.pk,
@@ -196,8 +196,12 @@ def _render_upload(request, claim: Claim, form: DocumentUploadForm, status: int 
 @require_GET
 def document_status(request: HttpRequest, claim_id: uuid.UUID) -> JsonResponse:
     """The scan state of each of the claim's documents, polled by the case page's script."""
-    claim = selectors.claim_for_document_status(user=request.user, claim_id=claim_id)
-    documents = [document_json(d) for d in selectors.document_list_for_claim(claim=claim)]
+    claim = intake_selectors.claim_get_for_user(
+        user=request.user, claim_id=claim_id, record_view=False
+    )
+    documents = [
+        document_json(d) for d in selectors.document_list_for_user(user=request.user, claim=claim)
+    ]
     response = JsonResponse(
         {
             "documents": documents,

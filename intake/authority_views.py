@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from intake import authorities, ratelimits, selectors
+from intake import access, authorities, ratelimits, selectors
 from intake.authority_forms import (
     AdvocateClaimFilterForm,
     AuthorityInviteForm,
@@ -21,7 +21,7 @@ from intake.authority_forms import (
 from intake.invitations import INVITATION_DAYS
 from intake.models import ClaimStatus
 from intake.patient_status import patient_status
-from portal import access
+from portal.access import forbid
 from portal.models import User
 from portal.services import audit_views_record
 
@@ -31,7 +31,7 @@ ADVOCATE_DASHBOARD_LIMIT = 200
 
 def _patient_only(request: HttpRequest) -> None:
     if not access.authorities_may_manage(request.user):
-        access.forbid(
+        forbid(
             user=request.user,
             object_type="intake.authority",
             reason="not a patient",
@@ -233,6 +233,6 @@ def advocate_dashboard_context(request: HttpRequest) -> dict:
         "claims": [(claim, patient_status(claim.status)) for claim in claims],
         "drafts": selectors.advocate_drafts(user=user),
         "ended": selectors.authorities_ended_for_advocate(user=user),
-        "may_file": access.advocate_may_file_on_behalf(user),
+        "may_file": access.claims_may_file_on_behalf(user),
         "start_on_behalf_url": reverse("intake:claim_start_on_behalf"),
     }

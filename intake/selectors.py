@@ -1,9 +1,11 @@
-"""Reads for claims; each goes through the access policy, and every view of a claim is audited."""
+"""Reads for claims and authorities; each goes through the access policy (intake/access.py), and
+every view of a claim is audited. `claim_get_for_user` is the one door to a single claim."""
 
 import uuid
 
 from django.db.models import F, Min, Q, QuerySet
 
+from intake import access
 from intake.invitations import authority_id_from_token
 from intake.models import (
     Authority,
@@ -14,13 +16,14 @@ from intake.models import (
     LossKind,
 )
 from intake.patient_status import STATUSES_NEEDING_ACTION
-from portal import access
+from portal.access import refuse
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
 
 
-def claim_get_for_user(*, user: User, claim_id: uuid.UUID) -> Claim:
-    """Return the claim if `user` may see it (audited), else raise Http404 (audited)."""
+def claim_get_for_user(*, user: User, claim_id: uuid.UUID, record_view: bool = True) -> Claim:
+    """Return the claim if `user` may see it, else raise NotFound (audited). The view is audited
+    unless `record_view` is False: a status poll shows nothing of the claim itself."""
     claim = (
         access.claims_visible_to(user)
         .select_related("provider", "claimant", "insurer", "assigned_adjuster")
@@ -28,10 +31,9 @@ def claim_get_for_user(*, user: User, claim_id: uuid.UUID) -> Claim:
         .first()
     )
     if claim is None:
-        access.refuse(
-            user=user, object_type="intake.claim", object_id=claim_id, reason="not visible"
-        )
-    audit_event_record(action=AuditAction.VIEW, actor=user, obj=claim)
+        refuse(user=user, object_type="intake.claim", object_id=claim_id, reason="not visible")
+    if record_view:
+        audit_event_record(action=AuditAction.VIEW, actor=user, obj=claim)
     return claim
 
 
@@ -186,7 +188,7 @@ def authority_list_for_patient(*, user: User) -> QuerySet[Authority]:
 
 
 def authority_get_for_patient(*, user: User, authority_id: uuid.UUID) -> Authority:
-    """One authority the patient granted, else Http404 (audited)."""
+    """One authority the patient granted, else NotFound (audited)."""
     authority = (
         access.authorities_visible_to(user)
         .filter(patient=user, pk=authority_id)
@@ -194,7 +196,7 @@ def authority_get_for_patient(*, user: User, authority_id: uuid.UUID) -> Authori
         .first()
     )
     if authority is None:
-        access.refuse(
+        refuse(
             user=user, object_type="intake.authority", object_id=authority_id, reason="not visible"
         )
     return authority

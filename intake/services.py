@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from documents import objects as document_objects
 from documents.models import Document, DocumentCategory, ScanStatus
-from intake import signals
+from intake import access, signals
 from intake.emails import send_draft_email
 from intake.lifecycle import LIFECYCLE
 from intake.limitation import limitation_deadline
@@ -30,7 +30,7 @@ from notifications.services import (
     notification_create_for_event,
     notification_create_for_transition,
 )
-from portal import access
+from portal.access import audit_refusal, forbid, refuse
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
 
@@ -65,9 +65,7 @@ def claim_draft_start(*, patient: User) -> Claim:
 def claim_draft_update(*, claim: Claim, user: User, changes: dict) -> Claim:
     """Save one step's answers on the draft. Only the draft's patient may, only while a draft."""
     if not access.claim_may_edit_draft(user, claim):
-        access.refuse(
-            user=user, object_type="intake.claim", object_id=claim.pk, reason="not an own draft"
-        )
+        refuse(user=user, object_type="intake.claim", object_id=claim.pk, reason="not an own draft")
     if unknown := set(changes) - DRAFT_FIELDS:
         raise ValueError(f"Not answers a patient gives: {sorted(unknown)}")
     for field, value in changes.items():
@@ -173,9 +171,7 @@ def claim_transition(
 
 
 def _refuse_change(*, user: User | None, claim: Claim) -> NoReturn:
-    access.audit_refusal(
-        user=user, object_type="intake.claim", object_id=claim.pk, reason="transition"
-    )
+    audit_refusal(user=user, object_type="intake.claim", object_id=claim.pk, reason="transition")
     raise TransitionNotPermitted(_("You cannot make this change to the claim."))
 
 
@@ -343,7 +339,7 @@ def claim_message_send(
     the other side. `notify` False when the message is part of an event that tells them itself
     (an information request, its answer, an offer)."""
     if not access.claim_may_message(author, claim):
-        access.forbid(
+        forbid(
             user=author,
             object_type="intake.claim",
             object_id=claim.pk,
@@ -383,9 +379,7 @@ def claim_request_information(
 def claim_answer_information_request(*, claim: Claim, patient: User, body: str) -> ClaimMessage:
     """The patient's answer: a message, the request marked answered, the claim back under
     review, and the adjuster told (the transition's notification)."""
-    if access.claim_actor_kind(patient, claim) != access.CLAIMANT and not (
-        access.advocate_may(patient, claim, "may_message")
-    ):
+    if not access.claim_may_answer(patient, claim):
         _refuse_change(user=patient, claim=claim)
     with transaction.atomic():
         claim_transition(claim=claim, to_status=ClaimStatus.UNDER_REVIEW, actor=patient)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from intake import selectors, services
+from intake import access, selectors, services
 from intake.forms import MessageForm, WithdrawForm
 from intake.limitation import limitation_is_near
 from intake.models import Claim
@@ -25,13 +25,13 @@ from intake.steps import (
     step_after,
     step_before,
 )
-from portal import access
+from portal.access import forbid, refuse
 
 
 def _patient_required(request: HttpRequest) -> None:
     """Only patients file claims; anyone else is refused and audited."""
-    if not access.claim_may_start(request.user):
-        access.forbid(user=request.user, object_type="intake.claim", reason="not a patient")
+    if not access.claims_may_start(request.user):
+        forbid(user=request.user, object_type="intake.claim", reason="not a patient")
 
 
 def _own_draft(request: HttpRequest, claim_id: uuid.UUID) -> Claim | None:
@@ -40,9 +40,7 @@ def _own_draft(request: HttpRequest, claim_id: uuid.UUID) -> Claim | None:
     claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if not access.claim_may_edit_draft(request.user, claim):
         if not access.claim_may_submit(request.user, claim):
-            access.refuse(
-                user=request.user, object_type="intake.claim", object_id=claim_id, reason="edit"
-            )
+            refuse(user=request.user, object_type="intake.claim", object_id=claim_id, reason="edit")
         return None
     return claim
 

@@ -2,9 +2,10 @@
 
 from django.db.models import QuerySet
 
+from notifications import access
 from notifications.events import kinds_for_role
 from notifications.models import Channel, EmailDigest, Notification, NotificationPreference
-from portal import access
+from portal.access import refuse
 from portal.models import User
 
 
@@ -14,10 +15,10 @@ def notifications_for_user(*, user: User) -> QuerySet[Notification]:
 
 
 def notification_get_for_user(*, user: User, notification_id: int) -> Notification:
-    """One of the user's own notifications, else Http404 (audited)."""
+    """One of the user's own notifications, else NotFound (audited)."""
     notification = notifications_for_user(user=user).filter(pk=notification_id).first()
     if notification is None:
-        access.refuse(
+        refuse(
             user=user,
             object_type="notifications.notification",
             object_id=notification_id,

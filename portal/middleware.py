@@ -1,4 +1,5 @@
-"""Request-wide policies: where a request came from, session lifetimes, MFA, CSP, cache outages."""
+"""Request-wide policies: where a request came from, session lifetimes, MFA, CSP, cache outages,
+refused access."""
 
 import logging
 import time
@@ -10,9 +11,11 @@ from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, get_resolver, get_urlconf, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.access import audit_error
+from portal.errors import NotFound, Refused
 from portal.mfa import mfa_is_enrolled, mfa_verify_url_name, session_passed_second_factor
 from portal.models import AuditAction
 from portal.request_context import origin_from_request, reset_origin, set_origin
@@ -168,6 +171,29 @@ class CacheUnavailableMiddleware:
 # Only a cache that cannot be reached: any other error is a bug and must stay a 500.
 CACHE_UNREACHABLE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 CACHE_RETRY_AFTER_SECONDS = 120
+
+
+class AccessRefusalMiddleware:
+    """The one place a refused access becomes its page: NotFound the 404 page, Refused the 403
+    page with its message; its audit row is written if the refusal has not written it yet."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            status = 404
+        elif isinstance(exception, Refused):
+            status = 403
+        else:
+            return None
+        audit_error(exception)
+        # The project's error handlers (Django's by default), as Django's own handler would call.
+        handler = get_resolver(get_urlconf()).resolve_error_handler(status)
+        return handler(request, exception=exception)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -11,7 +11,7 @@ from portal.services import audit_event_record
 
 
 def insurer_get_for_user(*, user: User, insurer_id: uuid.UUID) -> Insurer:
-    """Return the insurer if `user` may see it (audited), else raise Http404 (audited)."""
+    """Return the insurer if `user` may see it (audited), else raise NotFound (audited)."""
     today = timezone.localdate()
     insurer = (
         access.insurers_visible_to(user)

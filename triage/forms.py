@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.models import HarmCategory, Severity
-from portal import access
 from portal.models import Role, User
+from triage import access
 from triage.models import (
     AMOUNT_MAX,
     LIMITATION_DAYS_MAX,

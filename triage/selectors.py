@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from intake import access as claim_access
 from intake.models import DECISION_PENDING, OPEN_FOR_ADJUSTER, Claim, ClaimStatus
-from portal import access
+from portal.access import refuse
 from portal.models import User
+from triage import access
 from triage.models import ClaimNote, RoutingDecision, RoutingRule, RoutingRuleChange
 
 QUEUE_PAGE_SIZE = 25
@@ -31,7 +33,7 @@ def adjuster_queue(
     *, user: User, status: str = "", search: str = "", sort: str = "due", page: int = 1
 ) -> QueuePage:
     """The adjuster's own claims: open ones unless a status is chosen, newest due first."""
-    claims = access.claims_visible_to(user).filter(assigned_adjuster=user)
+    claims = claim_access.claims_visible_to(user).filter(assigned_adjuster=user)
     if status in ClaimStatus.values:
         claims = claims.filter(status=status)
     else:
@@ -61,7 +63,7 @@ def needs_triage_claims(*, lead: User) -> QuerySet[Claim]:
         .values("reason")[:1]
     )
     return (
-        access.claims_visible_to(lead)
+        claim_access.claims_visible_to(lead)
         .filter(status=ClaimStatus.NEEDS_TRIAGE)
         .select_related("provider")
         .annotate(routing_reason=Subquery(latest_reason))
@@ -72,7 +74,7 @@ def needs_triage_claims(*, lead: User) -> QuerySet[Claim]:
 def team_queue_claims(*, lead: User) -> QuerySet[Claim]:
     """Claims routed to a team of the lead's insurer with nobody to take them yet."""
     return (
-        access.claims_visible_to(lead)
+        claim_access.claims_visible_to(lead)
         .filter(status=ClaimStatus.SUBMITTED, team__isnull=False, insurer_id=lead.insurer_id)
         .select_related("provider", "team")
         .order_by("-priority", "submitted_at")[:100]
@@ -93,7 +95,7 @@ def past_a_due_date(today: datetime.date) -> Q:
 
 def overdue_claims(*, lead: User, today: datetime.date) -> QuerySet[Claim]:
     return (
-        access.claims_visible_to(lead)
+        claim_access.claims_visible_to(lead)
         .filter(past_a_due_date(today), insurer_id=lead.insurer_id)
         .select_related("assigned_adjuster", "provider")
         .order_by("decide_by")[:100]
@@ -122,13 +124,13 @@ def adjuster_workload(*, lead: User) -> QuerySet[User]:
 
 def claim_routing_decisions(*, user: User, claim: Claim) -> QuerySet[RoutingDecision]:
     """Why the claim went where it went: for the insurer's staff on it."""
-    if not access.claim_may_work(user, claim):
+    if not claim_access.claim_may_work(user, claim):
         return RoutingDecision.objects.none()
     return claim.routing_decisions.select_related("actor").order_by("-decided_at", "-id")
 
 
 def claim_notes(*, user: User, claim: Claim) -> QuerySet[ClaimNote]:
-    if not access.claim_may_read_notes(user, claim):
+    if not claim_access.claim_may_read_notes(user, claim):
         return ClaimNote.objects.none()
     return claim.notes.select_related("author").order_by("written_at", "id")
 
@@ -144,7 +146,7 @@ def routing_rules_for(*, lead: User) -> QuerySet[RoutingRule]:
 def routing_rule_get_for_lead(*, lead: User, rule_id: int) -> RoutingRule:
     rule = routing_rules_for(lead=lead).filter(pk=rule_id).first()
     if rule is None:
-        access.refuse(user=lead, object_type="triage.routingrule", object_id=rule_id, reason="rule")
+        refuse(user=lead, object_type="triage.routingrule", object_id=rule_id, reason="rule")
     return rule
 
 
@@ -155,5 +157,5 @@ def routing_rule_changes_for(*, lead: User) -> QuerySet[RoutingRuleChange]:
 def adjuster_get_for_lead(*, lead: User, adjuster_id: int) -> User:
     adjuster = access.adjusters_visible_to(lead).filter(pk=adjuster_id).first()
     if adjuster is None:
-        access.refuse(user=lead, object_type="portal.user", object_id=adjuster_id, reason="staff")
+        refuse(user=lead, object_type="portal.user", object_id=adjuster_id, reason="staff")
     return adjuster

@@ -14,12 +14,14 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from intake import access as claim_access
 from intake.models import OPEN_FOR_ADJUSTER, Claim, ClaimStatus
 from intake.services import ClaimError, TransitionNotPermitted, claim_transition
-from portal import access
+from portal.access import admin_site_may_use, audit_refusal, refuse
 from portal.models import AuditAction, Coverage, Insurer, Role, User
 from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
+from triage import access
 from triage.alerts import alert_triage_leads
 from triage.calendar import add_business_days
 from triage.matching import first_matching_rule, rule_summary
@@ -327,10 +329,8 @@ def claim_assign(
 ) -> Claim:
     """A triage lead assigns a claim of their insurer: to `adjuster`, or by the assignment rules
     within `team` (default: the claim's team). Raises ClaimError with a message for the lead."""
-    if not access.claim_may_route(lead, claim):
-        access.audit_refusal(
-            user=lead, object_type="intake.claim", object_id=claim.pk, reason="assign"
-        )
+    if not claim_access.claim_may_route(lead, claim):
+        audit_refusal(user=lead, object_type="intake.claim", object_id=claim.pk, reason="assign")
         raise TransitionNotPermitted(_("You cannot assign this claim."))
     if not reason.strip():
         raise ClaimError(_("Give a reason for this assignment."))
@@ -374,7 +374,7 @@ def _apply_service_levels(claim: Claim) -> None:
 
 
 def _assign_to(claim: Claim, *, adjuster: User, lead: User, reason: str) -> Claim:
-    if not access.adjusters_visible_to(lead).filter(pk=adjuster.pk, is_active=True).exists():
+    if not access.adjuster_may_assign(lead, adjuster):
         raise ClaimError(_("Choose an active adjuster of your insurer."))
     claim.assigned_adjuster = adjuster
     claim.save(update_fields=["assigned_adjuster"])
@@ -394,8 +394,8 @@ def claim_insurer_choose(*, claim: Claim, insurer: Insurer, admin: User) -> Clai
     """An administrator gives a claim no insurer owns to `insurer`: it is routed by that
     insurer's rules, or waits in its needs-triage queue; audited. Raises ClaimError with a
     message for the administrator (TransitionNotPermitted for anyone else)."""
-    if not access.may_use_admin_site(admin):
-        access.audit_refusal(
+    if not admin_site_may_use(admin):
+        audit_refusal(
             user=admin, object_type="intake.claim", object_id=claim.pk, reason="choose insurer"
         )
         raise TransitionNotPermitted(_("Only an administrator can choose a claim's insurer."))
@@ -405,7 +405,7 @@ def claim_insurer_choose(*, claim: Claim, insurer: Insurer, admin: User) -> Clai
             .select_related("provider")
             .get(pk=claim.pk)
         )
-        if not access.claim_may_choose_insurer(admin, locked):
+        if not claim_access.claim_may_choose_insurer(admin, locked):
             raise ClaimError(
                 _("Claim %(reference)s already has an insurer; its triage leads route it.")
                 % {"reference": locked.reference}
@@ -425,8 +425,8 @@ def claim_insurer_choose(*, claim: Claim, insurer: Insurer, admin: User) -> Clai
 def adjuster_set_leave(*, lead: User, adjuster: User, on_leave: bool) -> int:
     """Mark an adjuster on leave (their open claims go to colleagues by the assignment rules)
     or back. Returns how many claims moved; claims nobody has room for stay and are reported."""
-    if not access.adjusters_visible_to(lead).filter(pk=adjuster.pk).exists():
-        access.refuse(user=lead, object_type="portal.user", object_id=adjuster.pk, reason="leave")
+    if not access.adjuster_may_manage(lead, adjuster):
+        refuse(user=lead, object_type="portal.user", object_id=adjuster.pk, reason="leave")
     profile, _created = AdjusterProfile.objects.get_or_create(user=adjuster)
     profile.on_leave = on_leave
     profile.save(update_fields=["on_leave"])
@@ -454,8 +454,8 @@ def adjuster_set_leave(*, lead: User, adjuster: User, on_leave: bool) -> int:
 
 def claim_note_add(*, claim: Claim, author: User, body: str) -> ClaimNote:
     """An internal note, for the insurer's staff on the claim only."""
-    if not access.claim_may_read_notes(author, claim):
-        access.refuse(user=author, object_type="intake.claim", object_id=claim.pk, reason="note")
+    if not claim_access.claim_may_read_notes(author, claim):
+        refuse(user=author, object_type="intake.claim", object_id=claim.pk, reason="note")
     note = ClaimNote.objects.create(claim=claim, author=author, body=body.strip())
     audit_event_record(action=AuditAction.CREATE, actor=author, obj=note)
     return note
@@ -464,7 +464,7 @@ def claim_note_add(*, claim: Claim, author: User, body: str) -> ClaimNote:
 def routing_rule_save(*, rule: RoutingRule, actor: User) -> RoutingRule:
     """Create or change a rule of the actor's insurer, keeping who, when, before and after."""
     if not access.routing_rules_may_edit(actor, rule.insurer_id):
-        access.refuse(
+        refuse(
             user=actor,
             object_type="triage.routingrule",
             object_id=rule.pk or "",

@@ -14,15 +14,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from documents.views import documents_section_context
+from intake import access as claim_access
 from intake import selectors as intake_selectors
 from intake import services as intake_services
 from intake.authorities import claim_authority_decide
 from intake.authority_forms import AuthorityDecisionForm
 from intake.forms import MessageForm
 from intake.models import ClaimStatus
-from portal import access
+from portal.access import forbid
 from portal.services import audit_views_record
-from triage import selectors, services
+from triage import access, selectors, services
 from triage.forms import (
     AssignForm,
     NoteForm,
@@ -35,7 +36,7 @@ from triage.models import RoutingRule
 
 
 def staff_only(may_open):
-    """Only people `may_open` (a rule of portal.access) admits reach the view; anyone else is
+    """Only people `may_open` (an access rule) admits reach the view; anyone else is
     refused (403) and audited."""
 
     def decorator(view):
@@ -43,7 +44,7 @@ def staff_only(may_open):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
             if not may_open(request.user):
-                access.forbid(user=request.user, object_type="triage", reason="not staff")
+                forbid(user=request.user, object_type="triage", reason="not staff")
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -58,7 +59,7 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     search = request.GET.get("q", "")[:40]
@@ -78,7 +79,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/queue.html", context)
 
 
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_work(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     return render(request, "triage/claim.html", _claim_context(request, claim))
@@ -92,15 +93,15 @@ def _claim_context(request: HttpRequest, claim, **forms) -> dict:
         "thread": intake_selectors.claim_messages(claim=claim),
         "notes": selectors.claim_notes(user=user, claim=claim),
         "decisions": selectors.claim_routing_decisions(user=user, claim=claim),
-        "may_work": access.claim_may_work(user, claim),
-        "may_route": access.claim_may_route(user, claim),
+        "may_work": claim_access.claim_may_work(user, claim),
+        "may_route": claim_access.claim_may_route(user, claim),
         "message_form": forms.get("message_form") or MessageForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "request_form": forms.get("request_form") or RequestInformationForm(),
         "offer_form": forms.get("offer_form") or OfferForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "authority_form": forms.get("authority_form") or AuthorityDecisionForm(),
-        "may_verify_authority": access.claim_may_verify_authority(user, claim),
+        "may_verify_authority": claim_access.claim_may_verify_authority(user, claim),
         "losses": intake_selectors.claim_losses_for_display(claim=claim),
         "S": ClaimStatus,
         **documents_section_context(user=user, claim=claim),
@@ -125,7 +126,7 @@ DONE_MESSAGES = {
 
 
 @require_POST
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_action(request: HttpRequest, claim_id: uuid.UUID, action: str) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     if action not in SIMPLE_ACTIONS:
@@ -166,7 +167,7 @@ def _claim_form_post(request, claim_id, *, form_class, form_name: str, act, done
 
 
 @require_POST
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -181,7 +182,7 @@ def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> Http
 
 
 @require_POST
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -196,7 +197,7 @@ def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -211,7 +212,7 @@ def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_authority(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     """The check of the authority form of a claim an advocate filed."""
     return _claim_form_post(
@@ -230,7 +231,7 @@ def claim_authority(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(access.may_work_claims)
+@staff_only(claim_access.claims_may_work)
 def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     return _claim_form_post(
         request,
@@ -247,7 +248,7 @@ def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 # --- The triage lead ----------------------------------------------------------------------------
 
 
-@staff_only(access.may_lead_triage)
+@staff_only(access.triage_may_lead)
 def lead_workspace(request: HttpRequest) -> HttpResponse:
     lead = request.user
     lists = {
@@ -262,7 +263,7 @@ def lead_workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/lead_workspace.html", context)
 
 
-@staff_only(access.may_lead_triage)
+@staff_only(access.triage_may_lead)
 def claim_assign(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
     form = AssignForm(request.POST or None, lead=request.user)
@@ -278,7 +279,7 @@ def claim_assign(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@staff_only(access.may_lead_triage)
+@staff_only(access.triage_may_lead)
 def adjuster_leave(request: HttpRequest, adjuster_id: int) -> HttpResponse:
     adjuster = selectors.adjuster_get_for_lead(lead=request.user, adjuster_id=adjuster_id)
     on_leave = request.POST.get("on_leave") == "yes"
@@ -294,7 +295,7 @@ def adjuster_leave(request: HttpRequest, adjuster_id: int) -> HttpResponse:
     return redirect("triage:lead_workspace")
 
 
-@staff_only(access.may_lead_triage)
+@staff_only(access.triage_may_lead)
 def rules(request: HttpRequest) -> HttpResponse:
     context = {
         "rules": selectors.routing_rules_for(lead=request.user),
@@ -303,7 +304,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     return render(request, "triage/rules.html", context)
 
 
-@staff_only(access.may_lead_triage)
+@staff_only(access.triage_may_lead)
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     lead = request.user
     rule = (

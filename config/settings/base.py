@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that it sees every error the others let through (see portal.error_pages).
     "portal.error_pages.OwnErrorPagesMiddleware",
+    # Turns the portal's refusals (portal.errors) into their 404 or 403 page, with the audit row.
+    "portal.middleware.AccessRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
