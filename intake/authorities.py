@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from intake import signals
+from intake import access, signals
 from intake.invitations import INVITATION_DAYS
 from intake.models import AUTHORITY_SCOPES, Authority, AuthorityStatus, Claim
-from portal import access
+from portal.access import audit_refusal, forbid, refuse
 from portal.models import AuditAction, Role, User
 from portal.services import audit_event_record
 
@@ -56,9 +56,9 @@ def authority_invite(
     """Invite the advocate at `email` to act for `patient` on `claim` (None: all their claims)
     within `scopes`; the invitation email is written to the outbox with it."""
     if not access.authorities_may_manage(patient):
-        access.forbid(user=patient, object_type="intake.authority", reason="not a patient")
+        forbid(user=patient, object_type="intake.authority", reason="not a patient")
     if claim is not None and claim.claimant_id != patient.pk:
-        access.refuse(user=patient, object_type="intake.claim", object_id=claim.pk, reason="invite")
+        refuse(user=patient, object_type="intake.claim", object_id=claim.pk, reason="invite")
     if email.strip().lower() == patient.email.lower():
         raise AuthorityError(_("Enter the email address of the person who will act for you."))
     _check_expiry(expires_on)
@@ -91,7 +91,7 @@ def authority_accept(*, authority: Authority, advocate: User) -> Authority:
             )
         )
     if advocate.email.lower() != authority.invited_email.lower():
-        access.audit_refusal(
+        audit_refusal(
             user=advocate, object_type="intake.authority", object_id=authority.pk, reason="accept"
         )
         raise AuthorityError(
@@ -183,7 +183,7 @@ def _end(authority: Authority, *, actor: User, reason: str) -> Authority:
 
 def _check_own(authority: Authority, patient: User) -> None:
     if authority.patient_id != patient.pk or not access.authorities_may_manage(patient):
-        access.refuse(
+        refuse(
             user=patient, object_type="intake.authority", object_id=authority.pk, reason="change"
         )
 
@@ -193,8 +193,8 @@ def _check_own(authority: Authority, patient: User) -> None:
 
 def check_may_file_on_behalf(user: User) -> None:
     """Refuse (403, audited, with the reason) anyone but a verified advocate."""
-    if not access.advocate_may_file_on_behalf(user):
-        access.forbid(
+    if not access.claims_may_file_on_behalf(user):
+        forbid(
             user=user,
             object_type="intake.claim",
             reason="file on behalf",
@@ -269,7 +269,7 @@ def _ask_to_invite(*, advocate: User, holder: User) -> None:
     """Record the attempt, and email a patient holding the address to invite the advocate if
     they want them to act (only a patient can; staff and advocates are sent nothing)."""
     with transaction.atomic():
-        access.audit_refusal(
+        audit_refusal(
             user=advocate,
             object_type="portal.user",
             object_id=holder.pk,
@@ -285,7 +285,7 @@ def claim_authority_decide(*, claim: Claim, user: User, verified: bool, reason: 
     advocate filed; the reason stays on the claim (not in the audit log: it is free text). A
     rejected form ends the advocate's authority over the claim, which goes on with the patient."""
     if not access.claim_may_verify_authority(user, claim):
-        access.forbid(
+        forbid(
             user=user,
             object_type="intake.claim",
             object_id=claim.pk,

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from intake import access as claim_access
 from intake.models import Authority, Claim
 from notifications import emails, recording, selectors
 from notifications.events import (
@@ -42,7 +43,6 @@ from notifications.events import (
     kinds_for_role,
 )
 from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
-from portal import access
 from portal.models import AuditAction, Role, User
 from portal.queueing import queue_after_commit, task_publish
 from portal.selectors import triage_leads_of
@@ -168,7 +168,7 @@ def _recipients(
         for user, audience in found.values()
         if user.is_active
         and (event.tell_actor or user.pk != actor_id)
-        and (claim is None or access.claims_visible_to(user).filter(pk=claim.pk).exists())
+        and (claim is None or claim_access.claim_may_view(user, claim))
     ]
 
 
@@ -192,7 +192,7 @@ def _members(audience: str, *, claim: Claim | None, named: list[User]) -> list[U
 
 def _advocates_of(claim: Claim) -> list[User]:
     """Advocates whose authority over `claim` is in force and includes updates."""
-    return list(access.advocates_receiving_updates(claim))
+    return list(claim_access.advocates_receiving_updates(claim))
 
 
 def notification_create_for_transition(
@@ -489,9 +489,7 @@ def _recipient_still_concerned(notification: Notification) -> bool:
         return Authority.objects.invitations_open().filter(pk=notification.authority_id).exists()
     if notification.claim_id is None or notification.recipient.role != Role.ADVOCATE:
         return True
-    return (
-        access.claims_visible_to(notification.recipient).filter(pk=notification.claim_id).exists()
-    )
+    return claim_access.claim_may_view(notification.recipient, notification.claim)
 
 
 def _dispatch_failed(notification: Notification, error: Exception) -> DispatchResult:
