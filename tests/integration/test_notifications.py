@@ -1,7 +1,7 @@
 """Notifications through the real broker and a real worker, which writes the emails it sends to
 files (tests/integration/conftest.py): delivery after a change, nothing lost or doubled when the
-broker was down while the changes were made, and a worker killed between its send and its record
-repeating that one email under the same Message-ID."""
+broker was down while the changes were made (an advocate's invitation too), and a worker killed
+between its send and its record repeating that one email under the same Message-ID."""
 
 import datetime
 import os
@@ -17,7 +17,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from intake.models import ClaimStatus
+from intake.invitations import authority_id_from_token, invitation_token
+from intake.models import Authority, ClaimStatus
 from intake.services import claim_transition
 from notifications.models import Channel, Notification, State
 from notifications.services import notifications_sweep_undelivered
@@ -42,6 +43,11 @@ def _mail_text(mail_dir: Path) -> str:
     return "".join(path.read_text() for path in mail_dir.glob("*.log"))
 
 
+def _messages(mail_dir: Path) -> list[str]:
+    """Each email the worker wrote (the file backend separates them with a line of dashes)."""
+    return re.split(r"^-{79}$", _mail_text(mail_dir), flags=re.MULTILINE)
+
+
 def _wait_until_sent(count: int, timeout_s: float = 240) -> None:
     deadline = time.monotonic() + timeout_s
     sent = 0
@@ -64,6 +70,39 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]  # closed again when the probe is
+
+
+def _run_with_the_broker_down(script: str, *args: str) -> None:
+    """Run `script` in a process of its own whose broker is a closed port: every publish fails."""
+    with connection.cursor():
+        database_url = _database_url(connection.settings_dict)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+        "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{_closed_port()}/0",
+        "PORTAL_IGNORE_DOTENV": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _wait_until(notification: Notification, state: str, timeout_s: float = 240) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        notification.refresh_from_db()
+        if notification.state == state:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"The email is {notification.state}, not {state}, after {timeout_s} seconds.")
 
 
 def test_a_worker_emails_the_patient_after_a_status_change(celery_worker):
@@ -100,25 +139,7 @@ def test_changes_made_while_the_broker_is_down_are_all_delivered_once_after(cele
         "    claim_transition(claim=Claim.objects.get(pk=claim_id), to_status='under_review',\n"
         "                     actor=User.objects.get(pk=int(adjuster_id)))\n"
     )
-    with connection.cursor():
-        database_url = _database_url(connection.settings_dict)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
-        "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{_closed_port()}/0",
-        "PORTAL_IGNORE_DOTENV": "true",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", script, ",".join(claim_ids), ",".join(map(str, adjuster_ids))],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    _run_with_the_broker_down(script, ",".join(claim_ids), ",".join(map(str, adjuster_ids)))
 
     # Every change holds, with its notification waiting; nothing was sent.
     assert (
@@ -149,6 +170,52 @@ def test_changes_made_while_the_broker_is_down_are_all_delivered_once_after(cele
     assert emails.filter(state=State.SENT, attempts=1).count() == CHANGES
     recipients = set(re.findall(r"^To: (.+)$", _mail_text(mail_dir), flags=re.MULTILINE))
     assert {world.patient.email for world in worlds} <= recipients
+
+
+def test_an_invitation_made_while_the_broker_is_down_reaches_the_advocate_once_it_is_back(
+    celery_worker,
+):
+    mail_dir = celery_worker.mail_dir
+    world = make_world(ClaimStatus.UNDER_REVIEW)
+    address = f"advocate-{world.claim.pk}@example.org"
+    script = (
+        "import django, sys; django.setup()\n"
+        "from intake.authorities import authority_invite\n"
+        "from intake.models import Claim\n"
+        "claim = Claim.objects.get(pk=sys.argv[1])\n"
+        "authority_invite(patient=claim.claimant, email=sys.argv[2], claim=claim,\n"
+        "                 scopes={'may_message': True}, expires_on=None)\n"
+    )
+    _run_with_the_broker_down(script, str(world.claim.pk), address)
+
+    # The invitation holds, its email waits in the outbox for the address; nothing was sent,
+    # and no working link is stored anywhere in the row.
+    authority = Authority.objects.get(claim=world.claim, invited_email=address)
+    invitation = Notification.objects.get(authority=authority)
+    assert (invitation.state, invitation.channel) == (State.PENDING, Channel.EMAIL)
+    assert invitation.recipient is None and invitation.recipient_email == address
+    stored = " ".join(
+        str(value)
+        for value in Notification.objects.filter(pk=invitation.pk).values().get().values()
+    )
+    assert "/claims/invitations/" not in stored and invitation_token(authority)[:40] not in stored
+    _drain_notify_queue()
+    assert address not in _mail_text(mail_dir)
+
+    # The broker is back; the sweeper, a beat later, queues it and the worker sends it once.
+    later = timezone.now() + datetime.timedelta(minutes=30)
+    assert notifications_sweep_undelivered(now=later) == 1
+    _wait_until(invitation, State.SENT)
+    assert notifications_sweep_undelivered(now=later + datetime.timedelta(hours=1)) == 0
+    _drain_notify_queue()
+
+    [message] = [text for text in _messages(mail_dir) if f"To: {address}" in text]
+    assert f"{world.patient.get_full_name()} has asked you to act for them" in message
+    token = re.search(r"/claims/invitations/([^/\s]+)/", message).group(1)
+    assert authority_id_from_token(token) == str(authority.pk)
+    assert world.claim.reference not in message
+    for words in SECRETS:
+        assert words not in message
 
 
 def test_a_worker_killed_between_send_and_record_repeats_that_email_with_its_message_id(
