@@ -1,16 +1,20 @@
 """A look inside a Word or OpenDocument file (both are zip archives) before clamd scans it.
 
 clamd skips, without a word, a packed file larger than its MaxFileSize, so a small DOCX that
-unpacks to a gigabyte of zeros came back clean. The portal therefore reads the archive's own
-table of contents (the zip central directory) first and refuses, as unscannable, one with too
-many files, too much unpacked, a packing ratio no document has, archives nested too deeply
-inside it, or parts it cannot open.
+unpacks to a gigabyte of zeros came back clean. The portal therefore reads the archive itself
+first and refuses, as unscannable, one with too many files, too much unpacked, a packing ratio
+no document has, archives nested too deeply inside it, compressed files of other kinds inside
+it, or parts it cannot open.
 
-The object is read from S3 with ranged GETs, a block at a time: the end record, the central
-directory and, for each entry, its local header and first bytes (to find zips hidden under
-other names). An archive stored inside the document is read in place the same way; a
-compressed one is unpacked as a stream, bounded by the unpacked total already checked. Nothing
-here ever holds the whole file in memory.
+It reads the zip central directory (the table of contents) the way Python's zipfile does, and
+its size is checked before zipfile loads it. The sizes that table declares are then checked by
+unpacking every part as a stream and counting what actually comes out, stopping as soon as a
+limit is passed: a table can lie, and a part that is not the size it says is refused.
+
+The object is read from S3 with ranged GETs: the end records, the central directory, each
+part's local header and its packed bytes a chunk at a time. An archive stored inside the
+document is read in place the same way; a compressed one through zipfile's own stream, bounded
+by the unpacked total already checked. Nothing here holds more than a chunk of a part in memory.
 """
 
 import io
@@ -36,17 +40,42 @@ ARCHIVE_SUFFIXES = (
     ".odt", ".ods", ".odp", ".odg", ".ott",
 )  # fmt: skip
 ZIP_MAGIC = b"PK\x03\x04"
+#: How other compressed or archive formats begin. Word and OpenDocument files never carry one
+#: (their pictures and embedded objects are zips or plain files), and clamd would unpack each
+#: under limits the portal cannot check, so a part that begins like this is refused.
+FOREIGN_ARCHIVE_MAGIC = (
+    b"\x1f\x8b",  # gzip
+    b"7z\xbc\xaf\x27\x1c",  # 7-Zip
+    b"Rar!\x1a\x07",  # RAR
+    b"\xfd7zXZ\x00",  # xz
+    b"BZh",  # bzip2
+    b"\x28\xb5\x2f\xfd",  # Zstandard
+    b"MSCF",  # Microsoft cabinet
+)
+_HEAD_BYTES = 8
 _END_RECORD = b"PK\x05\x06"
 _END_RECORD_SIZE = 22
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_LOCATOR_SIZE = 20
 _ZIP64_END_RECORD = b"PK\x06\x06"
-_MAX_COMMENT = 0xFFFF
+_ZIP64_END_RECORD_SIZE = 56
+#: How far back from the end zipfile looks for the end record (a comment is at most 64 KiB).
+_END_SEARCH_BYTES = (1 << 16) + _END_RECORD_SIZE
+_LOCAL_HEADER_SIZE = 30
 #: A central directory entry is 46 bytes plus its name; Office's names are short. A directory
 #: larger than this per allowed entry is not an ordinary document's.
 _DIRECTORY_BYTES_PER_ENTRY = 1024
 #: A packing ratio matters only for entries this large: a small run of spaces packs tightly too.
 RATIO_FLOOR_BYTES = 1024 * 1024
+#: Packed bytes read from S3 at a time (one ranged GET each), and unpacked bytes let out of the
+#: inflater at a time: deflate packs up to 1032:1, so an unbounded call could turn one read
+#: into a gigabyte.
+_READ_BYTES = 1024 * 1024
+_INFLATE_BYTES = 64 * 1024
+#: Some writers store a folder's entry as an empty deflate stream (2 to 5 bytes); any more
+#: packed data under a folder's name is hidden content.
+_EMPTY_STREAM_BYTES = 5
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
 @dataclass(frozen=True)
@@ -86,7 +115,10 @@ class _Totals:
 
     limits: ArchiveLimits
     entries: int = 0
-    uncompressed: int = 0
+    #: What the central directories declare, checked before anything is unpacked.
+    declared: int = 0
+    #: What unpacking actually produced so far.
+    unpacked: int = 0
 
     def add_entries(self, count: int) -> None:
         self.entries += count
@@ -94,15 +126,32 @@ class _Totals:
             raise _Refused(UnscannableReason.TOO_MANY_FILES)
 
     def add_entry(self, info: zipfile.ZipInfo) -> None:
-        self.uncompressed += info.file_size
-        if self.uncompressed > self.limits.max_uncompressed_bytes:
-            raise _Refused(UnscannableReason.TOO_LARGE_UNPACKED)
-        if info.file_size >= RATIO_FLOOR_BYTES and info.file_size > self.limits.max_ratio * max(
-            info.compress_size, 1
-        ):
-            raise _Refused(UnscannableReason.COMPRESSION_RATIO)
+        """Check what the directory declares of one entry (a folder's entry counts too)."""
         if info.flag_bits & 0x1:
             raise _Refused(UnscannableReason.ENCRYPTED)
+        if info.compress_type not in _METHODS:
+            raise _Refused(UnscannableReason.UNKNOWN_METHOD)
+        if info.is_dir() and (info.file_size or info.compress_size > _EMPTY_STREAM_BYTES):
+            raise _Refused(UnscannableReason.DAMAGED)  # a folder holds no data of its own
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise _Refused(UnscannableReason.DAMAGED)
+        self.declared += info.file_size
+        if self.declared > self.limits.max_uncompressed_bytes:
+            raise _Refused(UnscannableReason.TOO_LARGE_UNPACKED)
+        self.check_ratio(info.file_size, info.compress_size)
+
+    def add_unpacked(self, info: zipfile.ZipInfo, *, count: int, so_far: int) -> None:
+        """Count `count` more bytes actually unpacked from `info` (`so_far` of it in all)."""
+        self.unpacked += count
+        if self.unpacked > self.limits.max_uncompressed_bytes:
+            raise _Refused(UnscannableReason.TOO_LARGE_UNPACKED)
+        self.check_ratio(so_far, info.compress_size)
+        if so_far > info.file_size:  # more than the directory said: it lied about the size
+            raise _Refused(UnscannableReason.DAMAGED)
+
+    def check_ratio(self, unpacked: int, packed: int) -> None:
+        if unpacked >= RATIO_FLOOR_BYTES and unpacked > self.limits.max_ratio * max(packed, 1):
+            raise _Refused(UnscannableReason.COMPRESSION_RATIO)
 
 
 class _SeekableBytes(io.RawIOBase):
@@ -198,6 +247,17 @@ class _Window(_SeekableBytes):
         return data
 
 
+#: What reading a broken zip raises, from zipfile, zlib, struct or a seek before the start.
+_DAMAGED_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    ValueError,
+)
+
+
 def is_zip_based(content_type: str) -> bool:
     return content_type in ZIP_BASED_TYPES
 
@@ -218,76 +278,151 @@ def archive_check(*, key: str, limits: ArchiveLimits | None = None) -> ArchiveCh
         _check_archive(RangedReader(fetch, size), totals, depth=0)
     except _Refused as refused:
         return ArchiveCheck(refused.reason, etag)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError):
+    except _DAMAGED_ERRORS:
         return ArchiveCheck(UnscannableReason.DAMAGED, etag)
-    except NotImplementedError:  # a compression method Python does not know: cannot look
-        return ArchiveCheck(UnscannableReason.DAMAGED, etag)
+    except NotImplementedError:  # a compression method zipfile does not know: cannot look
+        return ArchiveCheck(UnscannableReason.UNKNOWN_METHOD, etag)
     return ArchiveCheck(None, etag)
 
 
 def _check_archive(file, totals: _Totals, *, depth: int) -> None:
     if depth > totals.limits.max_depth:
         raise _Refused(UnscannableReason.NESTED_TOO_DEEP)
-    # The end record's count and directory size come first, so that a directory of a million
-    # entries is refused before zipfile reads it into memory.
+    # The count and directory size zipfile will use come first, so that a directory of a
+    # million entries is refused before zipfile reads it into memory.
     entries, directory_bytes = _directory_size(file)
     totals.add_entries(entries)
     if directory_bytes > max(entries, 1) * _DIRECTORY_BYTES_PER_ENTRY:
         raise _Refused(UnscannableReason.TOO_MANY_FILES)
     with zipfile.ZipFile(file) as archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
-        if len(infos) > entries:  # the directory holds more than its end record says
+        infos = sorted(archive.infolist(), key=lambda info: info.header_offset)
+        if len(infos) != entries:  # the directory holds other than its end record says
             raise _Refused(UnscannableReason.DAMAGED)
         for info in infos:
             totals.add_entry(info)
-        for info in infos:
-            if _is_archive(archive, info):
-                with _open_entry(file, archive, info) as inner:
-                    _check_archive(inner, totals, depth=depth + 1)
+        nested = []
+        for info, start in _data_starts(file, infos, directory_at=archive.start_dir):
+            head = _unpack(file, info, start, totals)
+            if head.startswith(FOREIGN_ARCHIVE_MAGIC):
+                raise _Refused(UnscannableReason.ARCHIVE_INSIDE)
+            # By name, or by its first bytes: a zip named image1.png is still a zip.
+            if info.filename.lower().endswith(ARCHIVE_SUFFIXES) or head.startswith(ZIP_MAGIC):
+                nested.append((info, start))
+        for info, start in nested:
+            with _open_entry(file, archive, info, start) as inner:
+                _check_archive(inner, totals, depth=depth + 1)
 
 
 def _directory_size(file) -> tuple[int, int]:
-    """The entry count and central directory size from the zip's end record (or its zip64 one)."""
+    """The entry count and central directory size that zipfile will read.
+
+    zipfile (CPython 3.11, _EndRecData) takes them from the zip64 end record whenever a zip64
+    locator sits just before the end record, whatever the classic record says. So does this;
+    and where the classic record's fields are not saturated (0xFFFF...) they must agree with
+    the zip64 ones, or the archive says two things about itself and is refused as damaged.
+    """
+    at, record = _end_record(file)
+    (_sig, _disk, _disk_cd, on_disk, entries, directory_bytes, offset, _comment) = struct.unpack(
+        "<4s4H2LH", record
+    )
+    if at < _ZIP64_LOCATOR_SIZE:
+        return entries, directory_bytes
+    file.seek(at - _ZIP64_LOCATOR_SIZE)
+    if not file.read(_ZIP64_LOCATOR_SIZE).startswith(_ZIP64_LOCATOR):
+        return entries, directory_bytes
+    # Where zipfile reads it: right before the locator (it assumes no extensible data).
+    file.seek(at - _ZIP64_LOCATOR_SIZE - _ZIP64_END_RECORD_SIZE)
+    zip64 = file.read(_ZIP64_END_RECORD_SIZE)
+    if len(zip64) < _ZIP64_END_RECORD_SIZE or not zip64.startswith(_ZIP64_END_RECORD):
+        raise zipfile.BadZipFile("a zip64 locator without its end record")
+    wide = struct.unpack("<4Q", zip64[24:56])
+    for narrow, value, saturated in zip(
+        (on_disk, entries, directory_bytes, offset),
+        wide,
+        (0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF),
+        strict=True,
+    ):
+        if narrow not in (saturated, value):
+            raise zipfile.BadZipFile("the classic and zip64 end records disagree")
+    return wide[1], wide[2]
+
+
+def _end_record(file) -> tuple[int, bytes]:
+    """The end record where zipfile finds it: the last 22 bytes when the archive has no
+    comment, else the last signature within the final 64 KiB."""
     size = file.seek(0, io.SEEK_END)
-    tail_start = max(size - _END_RECORD_SIZE - _MAX_COMMENT, 0)
+    if size >= _END_RECORD_SIZE:
+        file.seek(size - _END_RECORD_SIZE)
+        record = file.read(_END_RECORD_SIZE)
+        if record.startswith(_END_RECORD) and record.endswith(b"\0\0"):
+            return size - _END_RECORD_SIZE, record
+    tail_start = max(size - _END_SEARCH_BYTES, 0)
     file.seek(tail_start)
     tail = file.read(size - tail_start)
     at = tail.rfind(_END_RECORD)
     if at < 0 or len(tail) - at < _END_RECORD_SIZE:
         raise zipfile.BadZipFile("no end of central directory record")
-    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
-    if entries != 0xFFFF and directory_bytes != 0xFFFFFFFF:
-        return entries, directory_bytes
-    locator = tail[at - _ZIP64_LOCATOR_SIZE : at] if at >= _ZIP64_LOCATOR_SIZE else b""
-    if not locator.startswith(_ZIP64_LOCATOR):
-        raise zipfile.BadZipFile("zip64 end record missing")
-    (record_at,) = struct.unpack("<Q", locator[8:16])
-    file.seek(record_at)
-    record = file.read(56)
-    if not record.startswith(_ZIP64_END_RECORD):
-        raise zipfile.BadZipFile("zip64 end record missing")
-    entries, directory_bytes = struct.unpack("<QQ", record[32:48])
-    return entries, directory_bytes
+    return tail_start + at, tail[at : at + _END_RECORD_SIZE]
 
 
-def _is_archive(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """By name, or by its first bytes: a zip named image1.png is still a zip."""
-    if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
-        return True
-    if info.file_size < _END_RECORD_SIZE:
-        return False
-    with archive.open(info) as entry:
-        return entry.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+def _data_starts(file, infos: list[zipfile.ZipInfo], *, directory_at: int):
+    """Each entry (in file order) with where its packed bytes start, after its local header.
+
+    The local header must name the same file and method as the directory, and no entry's bytes
+    may run into the next entry or the directory: entries sharing bytes are how a small zip
+    makes clamd unpack the same data over and over.
+    """
+    for index, info in enumerate(infos):
+        file.seek(info.header_offset)
+        header = file.read(_LOCAL_HEADER_SIZE)
+        if len(header) < _LOCAL_HEADER_SIZE or not header.startswith(ZIP_MAGIC):
+            raise zipfile.BadZipFile("bad local file header")
+        flags, method = struct.unpack("<HH", header[6:10])
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        name = file.read(name_length).decode("utf-8" if flags & 0x800 else "cp437")
+        if name != info.orig_filename or method != info.compress_type:
+            raise zipfile.BadZipFile("the local header differs from the directory")
+        start = info.header_offset + _LOCAL_HEADER_SIZE + name_length + extra_length
+        limit = infos[index + 1].header_offset if index + 1 < len(infos) else directory_at
+        if start + info.compress_size > limit:
+            raise zipfile.BadZipFile("entries overlap")
+        yield info, start
 
 
-def _open_entry(file, archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+def _unpack(file, info: zipfile.ZipInfo, start: int, totals: _Totals) -> bytes:
+    """Check the entry's real unpacked size against its declared one and the limits, and
+    return its first bytes. A stored entry is as large as its packed bytes; a deflated one is
+    inflated a chunk at a time and only counted, stopping as soon as a limit is passed."""
+    file.seek(start)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return file.read(min(info.compress_size, _HEAD_BYTES))
+    if info.compress_size == info.file_size == 0:  # an empty file, as zipfile reads it too
+        return b""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    packed_left, pending = info.compress_size, b""
+    produced, crc, head = 0, 0, b""
+    while not inflater.eof:
+        if not pending:
+            pending = file.read(min(_READ_BYTES, packed_left))
+            if not pending:
+                raise zipfile.BadZipFile("the packed data ends early")
+            packed_left -= len(pending)
+        chunk = inflater.decompress(pending, _INFLATE_BYTES)
+        pending = inflater.unconsumed_tail
+        produced += len(chunk)
+        totals.add_unpacked(info, count=len(chunk), so_far=produced)
+        crc = zlib.crc32(chunk, crc)
+        if len(head) < _HEAD_BYTES:
+            head += chunk[: _HEAD_BYTES - len(head)]
+    if packed_left or pending or inflater.unused_data:
+        raise zipfile.BadZipFile("packed data past the end of the stream")
+    if produced != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile("the entry is not what its directory entry says")
+    return head
+
+
+def _open_entry(file, archive: zipfile.ZipFile, info: zipfile.ZipInfo, start: int):
     """A seekable reader of the entry's unpacked bytes: in place when stored, else a stream."""
     if info.compress_type != zipfile.ZIP_STORED:
         return archive.open(info)
-    file.seek(info.header_offset)
-    header = file.read(30)
-    if len(header) < 30 or not header.startswith(ZIP_MAGIC):
-        raise zipfile.BadZipFile("bad local file header")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    start = info.header_offset + 30 + name_length + extra_length
     return _Window(file, start, info.compress_size)

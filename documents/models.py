@@ -63,6 +63,8 @@ class UnscannableReason(models.TextChoices):
     NESTED_TOO_DEEP = "Portal.Archive.NestedTooDeep", _("Packed files nested too deeply")
     ENCRYPTED = "Portal.Archive.Encrypted", _("Protected with a password")
     DAMAGED = "Portal.Archive.Damaged", _("Damaged or incomplete")
+    UNKNOWN_METHOD = "Portal.Archive.UnknownMethod", _("Packed in a way we cannot unpack")
+    ARCHIVE_INSIDE = "Portal.Archive.ArchiveInside", _("Holds a compressed file of another kind")
 
 
 def _unscannable_message(reason: str) -> str:
@@ -87,6 +89,13 @@ def _unscannable_message(reason: str) -> str:
         ),
         UnscannableReason.ENCRYPTED: _("part of it is protected with a password"),
         UnscannableReason.DAMAGED: _("it is damaged or incomplete, so we could not look inside it"),
+        UnscannableReason.UNKNOWN_METHOD: _(
+            "part of it is compressed in a way we cannot unpack to look inside"
+        ),
+        UnscannableReason.ARCHIVE_INSIDE: _(
+            "it holds a compressed file (such as a .gz, .7z or .rar file), which a document "
+            "should not"
+        ),
     }[UnscannableReason(reason)] % limits
     return _(
         "We could not check this file for viruses because %(why)s, so nobody can open it. "

@@ -148,3 +148,28 @@ def write_docx_bomb(path, *, unpacked_bytes: int) -> None:
         with archive.open("word/media/image1.png", "w", force_zip64=True) as part:
             for _ in range(unpacked_bytes // len(zeros)):
                 part.write(zeros)
+
+
+def central_entry_at(data: bytes, name: str) -> int:
+    """Where the central directory entry of `name` starts in the zip `data`."""
+    return data.rindex(b"PK\x01\x02", 0, data.rindex(name.encode()))
+
+
+def write_docx_bomb_declaring(path, *, unpacked_bytes: int, declared_bytes: int) -> None:
+    """A Word document whose part of `unpacked_bytes` zeros is declared, in the central
+    directory, as `declared_bytes` with the checksum of that many zeros: a table of contents
+    that lies about the size, and is right about the bytes it admits to."""
+    zeros = bytes(1024 * 1024)
+    name = "word/media/image1.png"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml", b'<?xml version="1.0"?><w:document/>')
+        with archive.open(name, "w") as part:  # under 2 GiB: plain 32-bit sizes
+            for _ in range(unpacked_bytes // len(zeros)):
+                part.write(zeros)
+    data = bytearray(path.read_bytes())
+    entry = central_entry_at(bytes(data), name)
+    # Its CRC-32 and uncompressed size.
+    data[entry + 16 : entry + 20] = struct.pack("<L", zlib.crc32(bytes(declared_bytes)))
+    data[entry + 24 : entry + 28] = struct.pack("<L", declared_bytes)
+    path.write_bytes(bytes(data))

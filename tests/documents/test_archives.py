@@ -1,8 +1,10 @@
 """Word and OpenDocument files (zips) checked against the archive limits before clamd sees them,
 through the real document_scan_run against the real S3 server and clamd."""
 
+import gzip
 import io
 import os
+import struct
 import zipfile
 
 import pytest
@@ -198,3 +200,137 @@ def test_a_docx_whose_count_needs_a_zip64_end_record_is_read_and_refused(claim):
     document = _scan(stored(claim, buffer.getvalue(), name="many.docx"))
 
     _assert_refused(document, UnscannableReason.TOO_MANY_FILES)
+
+
+def _with_a_lying_end_record(content: bytes) -> bytes:
+    """`content` (a zip without zip64 records) given a zip64 end record and locator holding its
+    true count and directory size, while the classic end record claims 1 entry of 46 bytes."""
+    (_sig, _disk, _disk_cd, entries, _total, size, offset, _comment) = struct.unpack(
+        "<4s4H2LH", content[-22:]
+    )
+    zip64 = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, size, offset
+    )
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, offset + size, 1)
+    classic = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, 46, offset, 0)
+    return content[:-22] + zip64 + locator + classic
+
+
+def test_a_docx_whose_end_records_disagree_is_refused_before_its_directory_is_read(
+    claim, ranged_bytes
+):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml", b'<?xml version="1.0"?><w:document/>')
+        for number in range(20_000):
+            archive.writestr(f"p/{number}", b"")
+    honest = buffer.getvalue()
+    (directory_bytes,) = struct.unpack("<L", honest[-10:-6])
+    content = _with_a_lying_end_record(honest)
+    # zipfile itself believes the zip64 record: all of these is what it would load.
+    assert len(zipfile.ZipFile(io.BytesIO(content)).infolist()) == 20_002
+
+    document = _scan(stored(claim, content, name="many.docx"))
+
+    _assert_refused(document, UnscannableReason.DAMAGED)
+    assert sum(ranged_bytes) < directory_bytes / 4  # the directory itself was never read
+
+
+def _folder_entry_with_data(unpacked_bytes: int) -> bytes:
+    """A Word document with a folder's entry, word/media/, holding `unpacked_bytes` zeros."""
+    buffer = io.BytesIO()
+    zeros = bytes(MB)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml", b'<?xml version="1.0"?><w:document/>')
+        with archive.open(zipfile.ZipInfo("word/media/"), "w") as folder:
+            for _ in range(unpacked_bytes // MB):
+                folder.write(zeros)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("declared", ["its size", "no size"])
+def test_a_folder_entry_holding_data_is_refused(claim, declared):
+    content = _folder_entry_with_data(20 * MB)  # the first hole carried 300 MB
+    assert zipfile.ZipFile(io.BytesIO(content)).getinfo("word/media/").is_dir()
+    if declared == "no size":  # the directory says the folder is empty; the data is still there
+        data = bytearray(content)
+        entry = samples.central_entry_at(content, "word/media/")
+        data[entry + 24 : entry + 28] = bytes(4)
+        content = bytes(data)
+
+    document = _scan(stored(claim, content, name="report.docx"))
+
+    _assert_refused(document, UnscannableReason.DAMAGED)
+
+
+def test_a_part_larger_than_its_directory_says_is_refused(claim, tmp_path):
+    path = tmp_path / "liar.docx"
+    # The directory says 100 bytes; the part inflates to 1 GiB (which clamd passes as clean).
+    samples.write_docx_bomb_declaring(path, unpacked_bytes=GIB, declared_bytes=100)
+    assert zipfile.ZipFile(path).getinfo("word/media/image1.png").file_size == 100
+
+    document = _scan(stored(claim, path.read_bytes(), name="report.docx"))
+
+    _assert_refused(document, UnscannableReason.DAMAGED)
+    assert "damaged or incomplete" in document.status_message
+
+
+def test_a_part_smaller_than_its_directory_says_is_refused(claim):
+    content = samples.docx([("word/media/image1.png", b"\x89PNG" + bytes(5000))])
+    data = bytearray(content)
+    entry = samples.central_entry_at(content, "word/media/image1.png")
+    data[entry + 24 : entry + 28] = struct.pack("<L", 9000)
+
+    _assert_refused(_scan(stored(claim, bytes(data))), UnscannableReason.DAMAGED)
+
+
+@pytest.mark.parametrize(
+    "packed",
+    [
+        pytest.param(gzip.compress(b"<w:document/>" * 100), id="gzip"),
+        pytest.param(b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(200), id="7z"),
+        pytest.param(b"Rar!\x1a\x07\x01\x00" + bytes(200), id="rar"),
+    ],
+)
+def test_a_compressed_file_of_another_kind_inside_a_docx_is_unscannable(
+    claim, patient_client, packed
+):
+    content = samples.docx([("word/media/image1.png", packed)])
+
+    document = _scan(stored(claim, content, name="report.docx"))
+
+    _assert_refused(document, UnscannableReason.ARCHIVE_INSIDE)
+    page = patient_client.get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
+    assert "it holds a compressed file (such as a .gz, .7z or .rar file)" in page
+
+
+def test_a_docx_packed_with_another_method_than_deflate_is_unscannable(claim):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml", b'<?xml version="1.0"?><w:document/>')
+
+    document = _scan(stored(claim, buffer.getvalue(), name="report.docx"))
+
+    _assert_refused(document, UnscannableReason.UNKNOWN_METHOD)
+    assert "compressed in a way we cannot unpack" in document.status_message
+
+
+def test_a_docx_whose_entries_share_their_bytes_is_refused(claim):
+    # Two directory entries over one part: how a small zip makes a scanner unpack it twice.
+    content = samples.docx([("word/media/image1.png", b"\x89PNG" + bytes(5000))])
+    entry = samples.central_entry_at(content, "word/media/image1.png")
+    end = len(content) - 22
+    copy = content[entry:end]
+    (_sig, _disk, _disk_cd, on_disk, entries, size, offset, comment) = struct.unpack(
+        "<4s4H2LH", content[end:]
+    )
+    record = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, on_disk + 1, entries + 1, size + len(copy), offset, 0
+    )
+    doubled = content[:end] + copy + record
+    assert len(zipfile.ZipFile(io.BytesIO(doubled)).infolist()) == entries + 1
+
+    _assert_refused(_scan(stored(claim, doubled)), UnscannableReason.DAMAGED)
