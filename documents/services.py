@@ -236,44 +236,86 @@ def _current_scanner_version() -> str:
 def document_scan_run(*, document_id: uuid.UUID, retry_in: int = 0) -> ScanOutcome:
     """Scan a pending document and record the verdict; a clean one is promoted.
 
-    Idempotent: the row is locked and re-checked, so a redelivered or repeated task changes
-    nothing once the document has left `pending`. RETRY leaves the document pending, its next
-    attempt due in `retry_in` seconds (the caller's backoff), which the sweeper respects.
+    The database is held only for two short transactions, never while S3 and clamd work (with
+    SQLite a transaction holds the whole database's write lock): one claims the attempt, the
+    scan and the copy of a clean file run outside any transaction, and one records the verdict,
+    only if the document is still pending with the same object. Idempotent: a redelivered or
+    repeated task, or one that lost a race with another run, changes nothing once the document
+    has left `pending`. RETRY leaves the document pending, its next attempt due in `retry_in`
+    seconds (the caller's backoff), which the sweeper respects.
     """
+    claimed = _scan_claim(document_id=document_id, retry_in=retry_in)
+    if claimed is None:
+        return ScanOutcome.SKIPPED
+    try:
+        result, digest, etag = _scan_object(claimed.storage_key, content_type=claimed.content_type)
+    except ScannerUnavailable as error:
+        return _scan_failed(claimed, str(error))
+    except objects.StorageErrors as error:
+        if _is_missing(error):
+            return _scan_error_if_pending(claimed, "The quarantined object is missing.")
+        if _is_changed(error):
+            return _scan_failed(claimed, "The file changed while it was checked.")
+        return _scan_failed(claimed, f"The object store is unavailable: {error}")
+    if result.verdict == Verdict.CLEAN:
+        if digest != claimed.sha256:
+            # What S3 gave back is not what was uploaded: never promote it, look again.
+            return _scan_failed(claimed, "The stored file does not match its checksum.")
+        try:
+            document_promote(document=claimed, etag=etag)
+        except objects.StorageErrors as error:
+            if _is_changed(error):
+                return _scan_failed(claimed, "The file changed while it was scanned.")
+            return _scan_failed(claimed, f"Promotion failed: {error}")
+    return _scan_record(claimed, result, version=_current_scanner_version())
+
+
+def _scan_claim(*, document_id: uuid.UUID, retry_in: int) -> Document | None:
+    """Count an attempt on a pending document and commit it; None when there is nothing to do.
+
+    Committed before the scan, so an attempt that kills its worker still counts."""
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(pk=document_id).first()
         if document is None or document.scan_status != ScanStatus.PENDING:
-            return ScanOutcome.SKIPPED
+            return None
         document.scan_attempts += 1
         document.scan_due_at = timezone.now() + timedelta(seconds=retry_in)
-        try:
-            result, digest, etag = _scan_object(
-                document.storage_key, content_type=document.content_type
-            )
-        except ScannerUnavailable as error:
-            return _scan_failed(document, str(error))
-        except objects.StorageErrors as error:
-            if _is_missing(error):
-                return _scan_error(document, "The quarantined object is missing.")
-            if _is_changed(error):
-                return _scan_failed(document, "The file changed while it was checked.")
-            return _scan_failed(document, f"The object store is unavailable: {error}")
+        document.save(update_fields=["scan_attempts", "scan_due_at"])
+    return document
 
-        if result.verdict == Verdict.CLEAN and digest != document.sha256:
-            # What S3 gave back is not what was uploaded: never promote it, look again.
-            return _scan_failed(document, "The stored file does not match its checksum.")
+
+def _locked_if_still_pending(claimed: Document) -> Document | None:
+    """The claimed document, locked, if no other run has recorded a verdict since the claim:
+    still pending, with the same object (promotion changes the key)."""
+    return (
+        Document.objects.select_for_update()
+        .filter(
+            pk=claimed.pk,
+            scan_status=ScanStatus.PENDING,
+            storage_key=claimed.storage_key,
+            sha256=claimed.sha256,
+        )
+        .first()
+    )
+
+
+def _scan_record(claimed: Document, result: ScanResult, *, version: str) -> ScanOutcome:
+    """Record the verdict of a scan; a clean document points at its promoted copy from now on."""
+    with transaction.atomic():
+        document = _locked_if_still_pending(claimed)
+        if document is None:
+            # Another run recorded a verdict first; a copy this one made and nobody refers to
+            # is deleted by the orphan reaper.
+            return ScanOutcome.SKIPPED
         document.signature = result.signature[:200]
-        document.signature_version = _current_scanner_version()[:200]
+        document.signature_version = version[:200]
         document.scanned_at = timezone.now()
         document.last_error = ""
         if result.verdict == Verdict.CLEAN:
-            try:
-                document_promote(document=document, etag=etag)
-            except objects.StorageErrors as error:
-                if _is_changed(error):
-                    return _scan_failed(document, "The file changed while it was scanned.")
-                return _scan_failed(document, f"Promotion failed: {error}")
+            source = document.storage_key
+            document.storage_key = objects.clean_key_for(source)
             document.scan_status = ScanStatus.CLEAN
+            transaction.on_commit(functools.partial(objects.delete_quietly, source))
         else:
             document.scan_status = (
                 ScanStatus.INFECTED
@@ -291,17 +333,31 @@ def document_scan_run(*, document_id: uuid.UUID, retry_in: int = 0) -> ScanOutco
         return ScanOutcome(document.scan_status)
 
 
-def _scan_failed(document: Document, reason: str) -> ScanOutcome:
-    """Keep the document pending, note the attempt and why; the task retries with backoff."""
-    document.last_error = reason[:300]
-    document.save(update_fields=["scan_attempts", "scan_due_at", "last_error"])
+def _scan_failed(claimed: Document, reason: str) -> ScanOutcome:
+    """Keep the document pending and note why; the task retries with backoff (the attempt and
+    its due time were recorded by the claim)."""
+    with transaction.atomic():
+        document = _locked_if_still_pending(claimed)
+        if document is None:
+            return ScanOutcome.SKIPPED
+        document.last_error = reason[:300]
+        document.save(update_fields=["last_error"])
     return ScanOutcome.RETRY
 
 
+def _scan_error_if_pending(claimed: Document, reason: str) -> ScanOutcome:
+    with transaction.atomic():
+        document = _locked_if_still_pending(claimed)
+        if document is None:
+            return ScanOutcome.SKIPPED
+        return _scan_error(document, reason)
+
+
 def _scan_error(document: Document, reason: str) -> ScanOutcome:
+    """Leave a locked, pending document in `error`, shown to the triage lead."""
     document.scan_status = ScanStatus.ERROR
     document.last_error = reason[:300]
-    document.save(update_fields=["scan_status", "scan_attempts", "last_error"])
+    document.save(update_fields=["scan_status", "last_error"])
     audit_event_record(
         action=AuditAction.CHANGE, obj=document, detail={"scan": "error", "reason": reason}
     )
@@ -318,20 +374,17 @@ def document_scan_give_up(*, document_id: uuid.UUID) -> ScanOutcome:
 
 
 def document_promote(*, document: Document, etag: str) -> None:
-    """Copy a clean document from quarantine to clean/<uuid>, only if it is still the version
-    with `etag` (the one scanned). The caller saves the row; the quarantined copy is deleted
-    after commit (or by the orphan reaper if that fails)."""
-    source = document.storage_key
-    target = objects.clean_key_for(source)
+    """Copy a clean document's object from quarantine to clean/<uuid>, only if it is still the
+    version with `etag` (the one scanned). S3 only: the verdict's transaction points the row at
+    the copy, and the quarantined object is deleted after that commits (or by the orphan
+    reaper if that fails)."""
     objects.copy_if_unchanged(
-        source=source,
-        target=target,
+        source=document.storage_key,
+        target=objects.clean_key_for(document.storage_key),
         etag=etag,
         disposition=content_disposition(document.original_name),
         content_type=document.content_type,
     )
-    document.storage_key = target
-    transaction.on_commit(functools.partial(objects.delete_quietly, source))
 
 
 # --- Rescans when the signatures change ---------------------------------------------------------
@@ -358,30 +411,50 @@ def documents_rescan_queue(*, version: str | None = None) -> int:
 
 def document_rescan_run(*, document_id: uuid.UUID) -> ScanOutcome:
     """Scan a clean document again with the current signatures. One now found infected (or
-    that can no longer be fully scanned) is withdrawn from view, flagged and audited."""
+    that can no longer be fully scanned) is withdrawn from view, flagged and audited.
+
+    As with the first scan, no transaction is open while S3 and clamd work: the verdict is
+    recorded in a short one, only if no other rescan has recorded one since."""
     try:
         version = scanner_version()
     except ScannerUnavailable:
         return ScanOutcome.RETRY
+    document = Document.objects.filter(pk=document_id).first()
+    if not _due_for_rescan(document, version=version):
+        return ScanOutcome.SKIPPED
+    try:
+        result, digest, _etag = _scan_object(
+            document.storage_key, content_type=document.content_type
+        )
+    except (ScannerUnavailable, *objects.StorageErrors):
+        return ScanOutcome.RETRY
+    return _rescan_record(document, result, found_digest=digest, version=version)
+
+
+def _due_for_rescan(document: Document | None, *, version: str) -> bool:
+    return (
+        document is not None
+        and document.scan_status == ScanStatus.CLEAN
+        and document.withdrawn_at is None
+        and document.signature_version != version
+    )
+
+
+def _rescan_record(
+    scanned: Document, result: ScanResult, *, found_digest: str, version: str
+) -> ScanOutcome:
     with transaction.atomic():
-        document = Document.objects.select_for_update().filter(pk=document_id).first()
-        if (
-            document is None
-            or document.scan_status != ScanStatus.CLEAN
-            or document.withdrawn_at is not None
-            or document.signature_version == version
-        ):
+        document = (
+            Document.objects.select_for_update()
+            .filter(pk=scanned.pk, storage_key=scanned.storage_key, sha256=scanned.sha256)
+            .first()
+        )
+        if not _due_for_rescan(document, version=version):
             return ScanOutcome.SKIPPED
-        try:
-            result, digest, _etag = _scan_object(
-                document.storage_key, content_type=document.content_type
-            )
-        except (ScannerUnavailable, *objects.StorageErrors):
-            return ScanOutcome.RETRY
         now = timezone.now()
         document.scanned_at = now
         document.signature_version = version[:200]
-        if result.verdict == Verdict.CLEAN and digest == document.sha256:
+        if result.verdict == Verdict.CLEAN and found_digest == document.sha256:
             document.save(update_fields=["scanned_at", "signature_version"])
             return ScanOutcome.CLEAN
         document.scan_status = (
@@ -504,3 +577,24 @@ def documents_scan_again(*, documents: QuerySet[Document], actor: User) -> int:
             transaction.on_commit(functools.partial(document_scan_queue, document_id=document.pk))
             count += 1
     return count
+
+
+def documents_delete_for_draft(*, claim: Claim) -> int:
+    """Delete a stale draft's documents (an advocate's authority form, say) with an audit row
+    each, and their stored objects once that is committed (any left over, the orphan reaper
+    takes); returns how many. Precondition: inside the transaction that deletes the draft."""
+    documents = list(Document.objects.filter(claim=claim))
+    for document in documents:
+        audit_event_record(
+            action=AuditAction.DELETE, obj=document, detail={"reason": "draft untouched"}
+        )
+    Document.objects.filter(claim=claim).delete()
+    keys = [document.storage_key for document in documents]
+
+    def delete_objects() -> None:
+        for key in keys:
+            objects.delete_quietly(key)
+
+    # Robust: the rows are gone whatever happens to the objects.
+    transaction.on_commit(delete_objects, robust=True)
+    return len(documents)

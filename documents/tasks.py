@@ -24,26 +24,33 @@ def scan_retry_countdown(retries: int) -> int:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def document_scan_run(self, document_id: str) -> str:
+def document_scan_run(self, document_id: str, failures: int = 0) -> str:
     """Scan one pending document; while clamd or S3 is unavailable, retry with backoff, then
-    leave the document in `error` for the triage lead."""
-    outcome = services.document_scan_run(
-        document_id=uuid.UUID(document_id),
-        retry_in=scan_retry_countdown(self.request.retries),
-    )
+    leave the document in `error` for the triage lead.
+
+    `failures` counts this task's scans that clamd or S3 kept from a verdict, and nothing else:
+    Celery's own retry count also grows when a database error runs the task again (PortalTask),
+    and that must never bring a document closer to `error` while clamd is healthy.
+    """
+    countdown = scan_retry_countdown(failures)
+    outcome = services.document_scan_run(document_id=uuid.UUID(document_id), retry_in=countdown)
     if outcome != ScanOutcome.RETRY:
         return outcome.value
-    if self.request.retries >= settings.DOCUMENT_SCAN_MAX_RETRIES:
+    if failures >= settings.DOCUMENT_SCAN_MAX_RETRIES:
         return services.document_scan_give_up(document_id=uuid.UUID(document_id)).value
-    raise self.retry(countdown=scan_retry_countdown(self.request.retries))
+    raise self.retry(args=[document_id], kwargs={"failures": failures + 1}, countdown=countdown)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def document_rescan_run(self, document_id: str) -> str:
-    """Rescan one clean document with the current signatures."""
+def document_rescan_run(self, document_id: str, failures: int = 0) -> str:
+    """Rescan one clean document with the current signatures (its failures counted as above)."""
     outcome = services.document_rescan_run(document_id=uuid.UUID(document_id))
-    if outcome == ScanOutcome.RETRY and self.request.retries < settings.DOCUMENT_SCAN_MAX_RETRIES:
-        raise self.retry(countdown=scan_retry_countdown(self.request.retries))
+    if outcome == ScanOutcome.RETRY and failures < settings.DOCUMENT_SCAN_MAX_RETRIES:
+        raise self.retry(
+            args=[document_id],
+            kwargs={"failures": failures + 1},
+            countdown=scan_retry_countdown(failures),
+        )
     return outcome.value
 
 

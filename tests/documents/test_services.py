@@ -2,11 +2,14 @@
 rescans and housekeeping. Celery is not involved here; tests/integration runs the real worker."""
 
 import hashlib
+import socket
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -14,11 +17,12 @@ from documents import objects, services
 from documents.models import Document, ScanStatus
 from documents.scanner import scanner_version
 from documents.services import ScanOutcome
-from documents.tasks import scan_retry_countdown
+from documents.tasks import document_scan_run, scan_retry_countdown
 from intake.models import ClaimStatus
 from portal.models import AuditAction, AuditEvent
 from tests.documents import samples
 from tests.documents.conftest import closed_port, object_exists, stored, submitted_claim
+from tests.integration.test_documents_worker_killed import HoldingProxy
 
 pytestmark = pytest.mark.django_db
 
@@ -417,3 +421,152 @@ def test_the_retry_backoff_grows_and_is_capped(settings):
     settings.DOCUMENT_SCAN_RETRY_MAX_SECONDS = 900
 
     assert [scan_retry_countdown(n) for n in range(8)] == [15, 30, 60, 120, 240, 480, 900, 900]
+
+
+# --- The database is not held while S3 and clamd work --------------------------------------------
+
+
+class _ClampedProxy(HoldingProxy):
+    """The worker test's holding proxy, to the clamd configured when it starts: this process's
+    settings then point at the proxy itself."""
+
+    def __init__(self):
+        self.upstream = (settings.CLAMD_HOST, settings.CLAMD_PORT)
+        super().__init__()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+
+class _HeldScan:
+    """A service run in a thread of its own (with its own database connection) whose document
+    bytes a proxy holds before they reach clamd, until released."""
+
+    def __init__(self, run):
+        self.proxy = _ClampedProxy()
+        self.outcome: ScanOutcome | None = None
+        self._thread = threading.Thread(target=self._run, args=(run,), daemon=True)
+
+    def _run(self, run):
+        try:
+            self.outcome = run()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def start(self) -> None:
+        self._thread.start()
+        assert self.proxy.scan_started.wait(timeout=30), "the scan never reached clamd"
+
+    def finish(self) -> ScanOutcome | None:
+        self.proxy.close()
+        self._thread.join(timeout=60)
+        return self.outcome
+
+
+@pytest.fixture
+def held_scan(settings):
+    """Start `run` with clamd behind a holding proxy; returns once the scan is under way."""
+    started = []
+
+    def start(run) -> _HeldScan:
+        held = _HeldScan(run)
+        settings.CLAMD_PORT = held.proxy.port  # this run's connections go through the proxy
+        held.start()
+        started.append(held)
+        return held
+
+    yield start
+    for held in started:
+        held.finish()
+
+
+_on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="NOWAIT row locks are PostgreSQL's"
+)
+
+
+def _first_scan(document: Document):
+    return lambda: services.document_scan_run(document_id=document.pk)
+
+
+def _rescan(document: Document):
+    Document.objects.filter(pk=document.pk).update(
+        storage_key=f"clean/{uuid.uuid4()}", scan_status=ScanStatus.CLEAN, signature_version="old"
+    )
+    document.refresh_from_db()
+    writer = objects.ObjectWriter(document.storage_key)
+    writer.write(samples.pdf())
+    writer.close()
+    return lambda: services.document_rescan_run(document_id=document.pk)
+
+
+@_on_postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("prepare", [_first_scan, _rescan], ids=["scan", "rescan"])
+def test_no_row_is_locked_while_clamd_scans(held_scan, prepare):
+    document = stored(submitted_claim(), samples.pdf(), name="letter.pdf")
+    held = held_scan(prepare(document))
+
+    # Mid-scan, a web request writes to the document's row without waiting for a lock.
+    with transaction.atomic():
+        row = Document.objects.select_for_update(nowait=True).get(pk=document.pk)
+        row.category = "medical_records"
+        row.save(update_fields=["category"])
+
+    assert held.finish() == ScanOutcome.CLEAN
+    document.refresh_from_db()
+    assert document.scan_status == ScanStatus.CLEAN
+    assert document.category == "medical_records"  # the verdict did not undo that write
+
+
+@_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_attempt_is_recorded_before_the_scan_and_a_run_that_lost_a_race_changes_nothing(
+    held_scan, settings
+):
+    document = stored(submitted_claim(), samples.pdf(), name="letter.pdf")
+    real_port = settings.CLAMD_PORT
+    slow = held_scan(_first_scan(document))
+    # The attempt is committed already, so an attempt that kills its worker still counts.
+    assert Document.objects.get(pk=document.pk).scan_attempts == 1
+
+    # Another run (a redelivery, a requeue) scans the same document and records its verdict.
+    settings.CLAMD_PORT = real_port
+    assert services.document_scan_run(document_id=document.pk) == ScanOutcome.CLEAN
+    recorded = Document.objects.get(pk=document.pk)
+
+    assert slow.finish() == ScanOutcome.SKIPPED
+    after = Document.objects.get(pk=document.pk)
+    assert (after.scan_status, after.storage_key, after.scanned_at, after.last_error) == (
+        ScanStatus.CLEAN,
+        recorded.storage_key,
+        recorded.scanned_at,
+        "",
+    )
+    assert after.scan_attempts == 2
+    assert after.is_downloadable and object_exists(after.storage_key)
+
+
+# --- When the scan task gives up ------------------------------------------------------------------
+
+
+def test_only_the_documents_own_scanner_failures_count_towards_giving_up(claim, settings):
+    settings.DOCUMENT_SCAN_MAX_RETRIES = 2
+    settings.CLAMD_PORT = closed_port()
+    document = stored(claim, samples.pdf())
+
+    # As though a database error had already run the task again five times (PortalTask): Celery's
+    # retry count is past the limit, yet clamd has not failed this document once.
+    document_scan_run.apply(args=[str(document.pk)], retries=5)
+
+    document.refresh_from_db()
+    assert document.scan_status == ScanStatus.ERROR
+    assert document.scan_attempts == 3  # the first scan and its two retries, then it gave up
+    assert "not answering" in document.last_error
