@@ -497,13 +497,13 @@ def _first_scan(document: Document):
 
 
 def _rescan(document: Document):
-    Document.objects.filter(pk=document.pk).update(
-        storage_key=f"clean/{uuid.uuid4()}", scan_status=ScanStatus.CLEAN, signature_version="old"
-    )
-    document.refresh_from_db()
-    writer = objects.ObjectWriter(document.storage_key)
+    clean_key = objects.clean_key_for(document.storage_key)  # deleted afterwards like the rest
+    writer = objects.ObjectWriter(clean_key)
     writer.write(samples.pdf())
     writer.close()
+    Document.objects.filter(pk=document.pk).update(
+        storage_key=clean_key, scan_status=ScanStatus.CLEAN, signature_version="old"
+    )
     return lambda: services.document_rescan_run(document_id=document.pk)
 
 
