@@ -26,10 +26,6 @@ from intake.models import (
     InformationRequest,
 )
 from intake.steps import DRAFT_FIELDS, missing_steps
-from notifications.services import (
-    notification_create_for_event,
-    notification_create_for_transition,
-)
 from portal.access import audit_refusal, forbid, refuse
 from portal.models import AuditAction, User
 from portal.services import audit_event_record
@@ -202,7 +198,8 @@ def _transition_locked(*, claim: Claim, to_status: str, actor: User | None, reas
             claim=locked, from_status=from_status, to_status=to_status, actor=actor, reason=reason
         )
         # In the same transaction: the people concerned are told exactly when the change holds.
-        notification_create_for_transition(
+        signals.claim_moved.send(
+            sender=Claim,
             claim=locked,
             from_status=from_status,
             to_status=to_status,
@@ -353,12 +350,7 @@ def claim_message_send(
         message = ClaimMessage.objects.create(claim=claim, author=author, body=body.strip())
         audit_event_record(action=AuditAction.CREATE, actor=author, obj=message)
         if notify:
-            notification_create_for_event(
-                kind="message_received",
-                claim=claim,
-                actor=author,
-                event_key=f"message:{message.pk}",
-            )
+            signals.claim_message_posted.send(sender=ClaimMessage, message=message)
     return message
 
 

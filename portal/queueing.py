@@ -5,10 +5,12 @@ A broker that is down never fails the caller. Every caller's work is already rec
 document, a submitted claim, an outbox row) and has a sweeper that queues it again later, so a
 publish that fails is logged, by task name and ids only, and left to that sweeper.
 
-After a publish fails, this process publishes nothing for TASK_PUBLISH_PAUSE_SECONDS: each try
-costs the connection retries of CELERY_BROKER_TRANSPORT_OPTIONS (over half a second against a
-closed port, far more against a host that does not answer), and requests made while the broker is
-down would each pay them for nothing, since the sweepers pick the work up either way.
+After a task's publish fails, this process does not publish that task again for
+TASK_PUBLISH_PAUSE_SECONDS: each try costs the connection retries of
+CELERY_BROKER_TRANSPORT_OPTIONS (over half a second against a closed port, far more against a host
+that does not answer), and requests made while the broker is down would each pay them for nothing,
+since the sweepers pick the work up either way. The pause is per task, so one kind of work that
+could not be queued never holds back another.
 """
 
 import functools
@@ -26,7 +28,8 @@ logger = logging.getLogger(__name__)
 #: runtime errors when a transport or result backend gives up reconnecting in its own way.
 BROKER_ERRORS = (OperationalError, OSError, RuntimeError)
 
-_paused_until = 0.0
+#: Task name -> the monotonic time until which this process does not publish it.
+_paused_until: dict[str, float] = {}
 
 
 def queue_after_commit(task: Task, /, *args, sweeper: str, **kwargs) -> None:
@@ -38,8 +41,7 @@ def queue_after_commit(task: Task, /, *args, sweeper: str, **kwargs) -> None:
 def task_publish(task: Task, /, *args, sweeper: str, options: dict | None = None, **kwargs) -> bool:
     """Publish `task(*args, **kwargs)` now (`options` go to apply_async: a countdown, say).
     Returns whether it was queued; a broker that is down is logged and left to `sweeper`."""
-    global _paused_until
-    if time.monotonic() < _paused_until:
+    if time.monotonic() < _paused_until.get(task.name, 0.0):
         return False
     try:
         if options:
@@ -49,7 +51,7 @@ def task_publish(task: Task, /, *args, sweeper: str, options: dict | None = None
     except BROKER_ERRORS:
         # The arguments are ids by the tasks' own rule, never health details.
         logger.warning("Could not queue %s for %s; %s.", task.name, _ids(args, kwargs), sweeper)
-        _paused_until = time.monotonic() + settings.TASK_PUBLISH_PAUSE_SECONDS
+        _paused_until[task.name] = time.monotonic() + settings.TASK_PUBLISH_PAUSE_SECONDS
         return False
     return True
 

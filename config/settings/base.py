@@ -373,8 +373,9 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How long publishing waits for a broker that does not answer before giving up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5}
-# After a publish fails, a process publishes nothing for this long: the work waits for its sweeper
-# (portal/queueing.py), and requests made while the broker is down skip the connection retries.
+# After a task's publish fails, a process does not publish that task for this long: the work
+# waits for its sweeper (portal/queueing.py), and requests made while the broker is down skip the
+# connection retries.
 TASK_PUBLISH_PAUSE_SECONDS = env.float("TASK_PUBLISH_PAUSE_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
