@@ -1,8 +1,10 @@
-"""Receivers for signals sent by code outside the app (Celery), connected in DocumentsConfig."""
+"""Receivers for signals sent by code outside the app (Celery, intake), connected in
+DocumentsConfig."""
 
 import logging
 
 from documents.scanner import scanner_check_now
+from documents.services import documents_delete_for_draft
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +21,9 @@ def scanner_check_on_worker_start(sender=None, **kwargs) -> None:
             "The virus scanner failed its check (%s); documents stay pending until it passes.",
             result.detail,
         )
+
+
+def documents_delete_with_draft(sender=None, *, claim, **kwargs) -> int:
+    """Intake is deleting a stale draft: its documents go with it, in the same transaction, so
+    a draft that cannot be deleted keeps them. Returns how many went, for the draft's audit row."""
+    return documents_delete_for_draft(claim=claim)

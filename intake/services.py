@@ -11,8 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents import objects as document_objects
-from documents.models import Document, DocumentCategory, ScanStatus
+from documents.models import DocumentCategory, ScanStatus
 from intake import access, signals
 from intake.emails import send_draft_email
 from intake.lifecycle import LIFECYCLE
@@ -288,8 +287,8 @@ def _draft_remind(*, claim: Claim, now: datetime.datetime, deleted_on: datetime.
 
 
 def _draft_purge(*, claim_id, reminded_before: datetime.datetime) -> bool:
-    """Delete one stale draft and its documents (an advocate's authority form, say); their
-    objects in S3 go once the deletion is committed (any left over, the orphan reaper takes)."""
+    """Delete one stale draft; documents deletes its documents (an advocate's authority form,
+    say) on claim_draft_purging, their objects in S3 once the deletion is committed."""
     with transaction.atomic():
         # Still a draft, still untouched since its reminder: an overlapping run or the patient's
         # own edit may have come first.
@@ -301,29 +300,19 @@ def _draft_purge(*, claim_id, reminded_before: datetime.datetime) -> bool:
         )
         if claim is None:
             return False
-        documents = list(Document.objects.filter(claim=claim))
-        for document in documents:
-            audit_event_record(
-                action=AuditAction.DELETE, obj=document, detail={"reason": "draft untouched"}
-            )
-        Document.objects.filter(claim=claim).delete()
+        # Documents deletes the draft's documents here, in this transaction (their objects after
+        # commit); a receiver that fails keeps the draft, as a failing deletion would.
+        purging = signals.claim_draft_purging.send(sender=Claim, claim=claim)
         claim.delete()
         audit_event_record(
             action=AuditAction.DELETE,
             object_type="intake.claim",
             object_id=str(claim_id),
-            detail={"reason": "draft untouched", "documents": len(documents)},
+            detail={"reason": "draft untouched", "documents": sum(n or 0 for _, n in purging)},
         )
-        keys = [document.storage_key for document in documents]
         # Robust: the draft is gone whatever happens to the notice.
-        transaction.on_commit(lambda: _draft_purged(claim=claim, keys=keys), robust=True)
+        transaction.on_commit(lambda: send_draft_email(claim=claim, kind="purged"), robust=True)
     return True
-
-
-def _draft_purged(*, claim: Claim, keys: list[str]) -> None:
-    for key in keys:
-        document_objects.delete_quietly(key)
-    send_draft_email(claim=claim, kind="purged")
 
 
 # --- The claim's thread and the adjuster's decisions --------------------------------------------
