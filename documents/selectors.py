@@ -9,6 +9,7 @@ from documents import access
 from documents.models import Document
 from intake.access import claims_visible_to
 from intake.models import Claim
+from intake.selectors import claim_get_for_user
 from portal.access import forbid, refuse
 from portal.models import User
 
@@ -40,6 +41,24 @@ def _refuse_document(*, user: User, document_id: uuid.UUID):
             ),
         )
     refuse(user=user, object_type="documents.document", object_id=document_id, reason="not visible")
+
+
+def claim_get_for_upload(*, user: User, claim_id: uuid.UUID) -> Claim:
+    """The claim, through its one door (audited), if `user` may send documents for it; else
+    Refused (403, audited) with what to do about it."""
+    claim = claim_get_for_user(user=user, claim_id=claim_id)
+    if not access.document_may_upload(user, claim):
+        forbid(
+            user=user,
+            object_type="intake.claim",
+            object_id=claim.pk,
+            reason="upload",
+            message=_(
+                "You cannot send documents for this claim. If you act for the patient, ask them "
+                "to allow you to send documents."
+            ),
+        )
+    return claim
 
 
 def document_list_for_user(*, user: User, claim: Claim) -> QuerySet[Document]:

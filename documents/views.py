@@ -19,7 +19,6 @@ from documents.models import Document, ScanStatus
 from documents.upload import ACCEPTED_TYPES_SENTENCE, MB, DocumentUploadHandler
 from intake import selectors as intake_selectors
 from intake.models import Claim
-from portal.access import forbid
 from portal.models import User
 
 
@@ -77,18 +76,7 @@ def document_json(document: Document) -> dict:
 def document_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     """Upload files to a claim. The access check runs before a byte of the body is read; then the
     streaming handler is installed and the CSRF check runs (reading the form parses the body)."""
-    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    if not access.document_may_upload(request.user, claim):
-        forbid(
-            user=request.user,
-            object_type="intake.claim",
-            object_id=claim.pk,
-            reason="upload",
-            message=_(
-                "You cannot send documents for this claim. If you act for the patient, ask them "
-                "to allow you to send documents."
-            ),
-        )
+    claim = selectors.claim_get_for_upload(user=request.user, claim_id=claim_id)
     if request.method == "GET":
         return _render_upload(request, claim, _upload_form())
     limits = services.upload_limits_for(claim=claim)

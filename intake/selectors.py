@@ -37,6 +37,17 @@ def claim_get_for_user(*, user: User, claim_id: uuid.UUID, record_view: bool = T
     return claim
 
 
+def claim_draft_get_for_user(*, user: User, claim_id: uuid.UUID) -> Claim | None:
+    """The draft `user` may change (the view audited), or None once it has been submitted by
+    someone who could have; anyone else is refused with NotFound (audited)."""
+    claim = claim_get_for_user(user=user, claim_id=claim_id)
+    if access.claim_may_edit_draft(user, claim):
+        return claim
+    if not access.claim_may_submit(user, claim):
+        refuse(user=user, object_type="intake.claim", object_id=claim_id, reason="edit")
+    return None
+
+
 def claim_list_for_patient(*, user: User) -> QuerySet[Claim]:
     """The patient's own claims and drafts, newest first."""
     return (

@@ -25,7 +25,7 @@ from intake.steps import (
     step_after,
     step_before,
 )
-from portal.access import forbid, refuse
+from portal.access import forbid
 
 
 def _patient_required(request: HttpRequest) -> None:
@@ -37,12 +37,7 @@ def _patient_required(request: HttpRequest) -> None:
 def _own_draft(request: HttpRequest, claim_id: uuid.UUID) -> Claim | None:
     """The patient's draft, or None when it has been submitted (the caller sends them to the case
     page). Another person's claim, or a guessed id, is refused with 404 and audited."""
-    claim = selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    if not access.claim_may_edit_draft(request.user, claim):
-        if not access.claim_may_submit(request.user, claim):
-            refuse(user=request.user, object_type="intake.claim", object_id=claim_id, reason="edit")
-        return None
-    return claim
+    return selectors.claim_draft_get_for_user(user=request.user, claim_id=claim_id)
 
 
 def _already_submitted(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
