@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents.models import DocumentCategory, ScanStatus
 from intake import access, signals
 from intake.emails import send_draft_email
 from intake.lifecycle import LIFECYCLE
@@ -95,13 +94,7 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
             return locked  # already submitted: a repeated or replayed submission
         if steps := missing_steps(locked):
             raise ClaimIncomplete(steps)
-        if locked.filed_by_id == user.pk and not _has_authority_form(locked):
-            raise ClaimError(
-                _(
-                    "Send the patient's signed authority form before you submit: the insurer "
-                    "checks it before working the claim."
-                )
-            )
+        signals.claim_submitting.send(sender=Claim, claim=locked, user=user)
         locked.limitation_deadline = claim_limitation_deadline(claim=locked)
         locked.reference = _next_reference(year=timezone.localdate().year)
         locked.submitted_at = timezone.now()
@@ -111,15 +104,6 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
             lambda: signals.claim_submitted.send(sender=Claim, claim_id=locked.pk)
         )
     return locked
-
-
-def _has_authority_form(claim: Claim) -> bool:
-    """A claim filed by an advocate carries a signed authority form that has not been refused."""
-    return (
-        claim.documents.filter(category=DocumentCategory.AUTHORITY_FORM)
-        .exclude(scan_status__in=[ScanStatus.INFECTED, ScanStatus.UNSCANNABLE])
-        .exists()
-    )
 
 
 def claim_limitation_deadline(*, claim: Claim) -> datetime.date | None:

@@ -37,3 +37,7 @@ advocate_invite_requested = Signal()
 #: rolls back with the draft. kwargs: claim. A receiver returns how many documents it deleted,
 #: for the draft's audit row; one that raises keeps the draft.
 claim_draft_purging = Signal()
+#: A complete draft is about to be submitted. kwargs: claim (locked), user. A receiver raises
+#: ClaimError, with a message the person can act on, to keep it a draft (documents refuses an
+#: advocate's claim that carries no usable authority form).
+claim_submitting = Signal()
