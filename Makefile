@@ -38,6 +38,7 @@ lint:
 	bash scripts/bootstrap.sh dev
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 
 format:
 	bash scripts/bootstrap.sh dev

@@ -9,6 +9,8 @@ bash scripts/bootstrap.sh dev
 # Lint first: it takes a second and fails fast.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The layers (README, Architecture; contracts in pyproject.toml): no app imports one above it.
+.venv/bin/lint-imports
 
 # A developer keeps the services between runs (make services-stop ends them); CI leaves nothing
 # behind, so there the services this run starts are stopped again on the way out.
