@@ -15,21 +15,18 @@ from django.utils import timezone
 from documents import objects
 from documents.models import Document
 from documents.sniffing import sniff
-from intake.models import Claim, ClaimStatus
-from tests.factories import AdjusterFactory, CoverageFactory, UserFactory
+from intake.models import ClaimStatus
+from tests.factories import AdjusterFactory, ClaimFactory, CoverageFactory, UserFactory
 from tests.portal.test_selectors import _signed_in
-
-_sequence = iter(range(1, 10**6))
 
 
 def submitted_claim(*, claimant=None, status: str = ClaimStatus.UNDER_REVIEW, adjuster=None):
     """A claim past submission, routed to an insurer and, if given, assigned to `adjuster`."""
     coverage = CoverageFactory()
     insurer = adjuster.insurer if adjuster else coverage.insurer
-    return Claim.objects.create(
+    return ClaimFactory(
         claimant=claimant or UserFactory(),
         status=status,
-        reference=f"CLM-TEST-{next(_sequence):06d}",
         provider=coverage.provider,
         insurer=insurer,
         assigned_adjuster=adjuster,

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from intake.models import Claim, ClaimStatus
 from portal.models import User
-from tests.factories import AdjusterFactory, CoverageFactory, TriageLeadFactory, UserFactory
+from tests.factories import (
+    AdjusterFactory,
+    ClaimFactory,
+    CoverageFactory,
+    TriageLeadFactory,
+    UserFactory,
+)
 
 DESCRIPTION = "Zanzibar-Quokka left a retained sponge near the gallbladder"
 INJURIES = "Marmalade-Ocelot sepsis and a perforated bowel"
@@ -32,8 +38,6 @@ SECRETS = [
     "discharge-letter.pdf",
 ]
 
-_sequence = iter(range(1, 10**6))
-
 
 @dataclass
 class World:
@@ -52,10 +56,9 @@ def make_world(status: str = ClaimStatus.ASSIGNED) -> World:
     adjuster = AdjusterFactory(insurer=coverage.insurer)
     lead = TriageLeadFactory(insurer=coverage.insurer)
     patient = UserFactory()
-    claim = Claim.objects.create(
+    claim = ClaimFactory(
         claimant=patient,
         status=status,
-        reference=f"CLM-2026-{next(_sequence):06d}",
         provider=coverage.provider,
         insurer=coverage.insurer,
         assigned_adjuster=adjuster,
