@@ -3,7 +3,7 @@ tasks through the same broker queue and the same worker, measured interleaved in
 
 The emails go the way a backlog goes in production: the sweeper queues the pending rows in tasks of
 NOTIFICATION_DISPATCH_BATCH, each sending over one mail-server connection, taking, sending and
-recording its rows a chunk at a time (notifications.services.DISPATCH_CHUNK). The same emails as
+recording its rows a chunk at a time (notifications.services.ROWS_TAKEN_AT_ONCE). The same emails as
 one task per email (what a single event with one recipient costs) are reported beside it.
 
 The three are measured in ROUNDS, one after another within each round (noop, swept, single, noop,

@@ -43,10 +43,13 @@ from intake.models import Claim, ClaimStatus
 from notifications.services import notification_create_for_document_verdict
 from portal.access import forbid
 from portal.models import AuditAction, User
+from portal.queueing import queue_after_commit, task_publish
 from portal.services import audit_event_record
 
 logger = logging.getLogger(__name__)
 
+#: What takes over a scan that could not be queued (named in the log line).
+SCAN_SWEEPER = "documents_requeue_pending will queue it"
 #: Claims whose documents are no longer rescanned when the signatures change.
 FINISHED_CLAIM_STATUSES = (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
 
@@ -148,21 +151,23 @@ def _document_create(
         obj=document,
         detail={"claim": str(claim.pk), "size": upload.size, "type": upload.content_type},
     )
-    transaction.on_commit(functools.partial(document_scan_queue, document_id=document.pk))
+    document_scan_queue_after_commit(document_id=document.pk)
     return document
 
 
 def document_scan_queue(*, document_id: uuid.UUID) -> bool:
-    """Queue the scan; when the broker is down the document stays pending and the periodic
+    """Queue the scan now; when the broker is down the document stays pending and the periodic
     sweep (documents_requeue_pending) queues it later. Returns whether it was queued."""
     from documents.tasks import document_scan_run as scan_task
 
-    try:
-        scan_task.delay(str(document_id))
-    except Exception:  # the broker's errors vary by transport; the sweep is the safety net
-        logger.warning("Could not queue the scan of document %s; the sweep will.", document_id)
-        return False
-    return True
+    return task_publish(scan_task, str(document_id), sweeper=SCAN_SWEEPER)
+
+
+def document_scan_queue_after_commit(*, document_id: uuid.UUID) -> None:
+    """Queue the scan once the transaction that saved the document commits."""
+    from documents.tasks import document_scan_run as scan_task
+
+    queue_after_commit(scan_task, str(document_id), sweeper=SCAN_SWEEPER)
 
 
 # --- Scanning -----------------------------------------------------------------------------------
@@ -574,7 +579,7 @@ def documents_scan_again(*, documents: QuerySet[Document], actor: User) -> int:
             audit_event_record(
                 action=AuditAction.CHANGE, actor=actor, obj=document, detail={"scan": "again"}
             )
-            transaction.on_commit(functools.partial(document_scan_queue, document_id=document.pk))
+            document_scan_queue_after_commit(document_id=document.pk)
             count += 1
     return count
 
