@@ -12,7 +12,9 @@ from django.dispatch import Signal
 
 #: kwargs: claim_id
 claim_submitted = Signal()
-#: kwargs: claim_id, from_status, to_status, actor_id (None when the portal itself moved it)
+#: For code outside the portal (an integration, a future webhook): nothing in the portal listens,
+#: since its own reactions run inside the transaction on claim_moved. kwargs: claim_id,
+#: from_status, to_status, actor_id (None when the portal itself moved it)
 claim_status_changed = Signal()
 
 # --- Sent inside the transaction of the change ---------------------------------------------------
