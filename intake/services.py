@@ -21,7 +21,6 @@ from intake.models import (
     ClaimReferenceCounter,
     ClaimStatus,
     ClaimStatusChange,
-    InformationRequest,
 )
 from intake.steps import DRAFT_FIELDS, missing_steps
 from portal.access import audit_refusal, forbid, refuse
@@ -87,7 +86,7 @@ def claim_submit(*, claim: Claim, user: User) -> Claim:
     # Who is asking comes first: nobody else learns anything about the draft, not even which
     # answers it lacks. The claimant never changes, so this needs no lock.
     if not access.claim_may_submit(user, claim):
-        _refuse_change(user=user, claim=claim)
+        claim_change_refuse(user=user, claim=claim)
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
         if not locked.is_draft:
@@ -144,12 +143,13 @@ def claim_transition(
         locked = _transition_locked(claim=claim, to_status=to_status, actor=actor, reason=reason)
     except TransitionNotPermitted:
         # Written after the rollback of the refused change, so the audit row is kept.
-        _refuse_change(user=actor, claim=claim)
+        claim_change_refuse(user=actor, claim=claim)
     claim.status = locked.status
     return locked
 
 
-def _refuse_change(*, user: User | None, claim: Claim) -> NoReturn:
+def claim_change_refuse(*, user: User | None, claim: Claim) -> NoReturn:
+    """Record a refused change of `claim` and raise TransitionNotPermitted."""
     audit_refusal(user=user, object_type="intake.claim", object_id=claim.pk, reason="transition")
     raise TransitionNotPermitted(_("You cannot make this change to the claim."))
 
@@ -327,25 +327,11 @@ def claim_message_send(
     return message
 
 
-def claim_request_information(
-    *, claim: Claim, adjuster: User, body: str, due_date: datetime.date
-) -> InformationRequest:
-    """Ask the patient for more information by `due_date`; the claim waits for their answer."""
-    if not access.claim_may_work(adjuster, claim):
-        _refuse_change(user=adjuster, claim=claim)  # before the transaction: the audit stays
-    if due_date <= timezone.localdate():
-        raise ClaimError(_("The reply-by date must be in the future."))
-    with transaction.atomic():
-        claim_transition(claim=claim, to_status=ClaimStatus.INFORMATION_REQUESTED, actor=adjuster)
-        message = claim_message_send(claim=claim, author=adjuster, body=body, notify=False)
-        return InformationRequest.objects.create(claim=claim, message=message, due_date=due_date)
-
-
 def claim_answer_information_request(*, claim: Claim, patient: User, body: str) -> ClaimMessage:
     """The patient's answer: a message, the request marked answered, the claim back under
     review, and the adjuster told (the transition's notification)."""
     if not access.claim_may_answer(patient, claim):
-        _refuse_change(user=patient, claim=claim)
+        claim_change_refuse(user=patient, claim=claim)
     with transaction.atomic():
         claim_transition(claim=claim, to_status=ClaimStatus.UNDER_REVIEW, actor=patient)
         message = claim_message_send(claim=claim, author=patient, body=body, notify=False)
@@ -368,18 +354,3 @@ def claim_reply(*, claim: Claim, user: User, body: str) -> bool:
     else:
         claim_message_send(claim=claim, author=user, body=body)
     return answering
-
-
-def claim_make_offer(*, claim: Claim, adjuster: User, amount: Decimal, note: str = "") -> Claim:
-    """Offer `amount` to the patient, with an optional note in the thread."""
-    if not access.claim_may_work(adjuster, claim):
-        _refuse_change(user=adjuster, claim=claim)
-    if amount <= 0:
-        raise ClaimError(_("An offer must be more than £0."))
-    with transaction.atomic():
-        claim = claim_transition(claim=claim, to_status=ClaimStatus.OFFER_MADE, actor=adjuster)
-        claim.offer_amount = amount
-        claim.save(update_fields=["offer_amount"])
-        if note.strip():
-            claim_message_send(claim=claim, author=adjuster, body=note, notify=False)
-    return claim

@@ -7,6 +7,7 @@ goes and records why, in words a triage lead can read.
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Subquery, Value
@@ -15,8 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import access as claim_access
-from intake.models import OPEN_FOR_ADJUSTER, Claim, ClaimStatus
-from intake.services import ClaimError, TransitionNotPermitted, claim_transition
+from intake.models import OPEN_FOR_ADJUSTER, Claim, ClaimStatus, InformationRequest
+from intake.services import (
+    ClaimError,
+    TransitionNotPermitted,
+    claim_change_refuse,
+    claim_message_send,
+    claim_transition,
+)
 from portal.access import admin_site_may_use, audit_refusal, refuse
 from portal.models import AuditAction, Coverage, Insurer, Role, User
 from portal.selectors import triage_leads_of
@@ -490,3 +497,35 @@ def _rule_snapshot(rule: RoutingRule) -> dict:
         for field in RoutingRule._meta.concrete_fields
         if field.name not in ("id", "insurer")
     } | {"harm_categories": rule.harm_categories, "severities": rule.severities}
+
+
+# --- The adjuster's decisions on a claim they work --------------------------------------------
+
+
+def claim_request_information(
+    *, claim: Claim, adjuster: User, body: str, due_date: datetime.date
+) -> InformationRequest:
+    """Ask the patient for more information by `due_date`; the claim waits for their answer."""
+    if not claim_access.claim_may_work(adjuster, claim):
+        claim_change_refuse(user=adjuster, claim=claim)  # before the transaction: the audit stays
+    if due_date <= timezone.localdate():
+        raise ClaimError(_("The reply-by date must be in the future."))
+    with transaction.atomic():
+        claim_transition(claim=claim, to_status=ClaimStatus.INFORMATION_REQUESTED, actor=adjuster)
+        message = claim_message_send(claim=claim, author=adjuster, body=body, notify=False)
+        return InformationRequest.objects.create(claim=claim, message=message, due_date=due_date)
+
+
+def claim_make_offer(*, claim: Claim, adjuster: User, amount: Decimal, note: str = "") -> Claim:
+    """Offer `amount` to the patient, with an optional note in the thread."""
+    if not claim_access.claim_may_work(adjuster, claim):
+        claim_change_refuse(user=adjuster, claim=claim)
+    if amount <= 0:
+        raise ClaimError(_("An offer must be more than £0."))
+    with transaction.atomic():
+        claim = claim_transition(claim=claim, to_status=ClaimStatus.OFFER_MADE, actor=adjuster)
+        claim.offer_amount = amount
+        claim.save(update_fields=["offer_amount"])
+        if note.strip():
+            claim_message_send(claim=claim, author=adjuster, body=note, notify=False)
+    return claim

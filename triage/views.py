@@ -174,7 +174,7 @@ def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> Http
         claim_id,
         form_class=RequestInformationForm,
         form_name="request_form",
-        act=lambda claim, data: intake_services.claim_request_information(
+        act=lambda claim, data: services.claim_request_information(
             claim=claim, adjuster=request.user, **data
         ),
         done=_("Your request has been sent to the patient."),
@@ -189,7 +189,7 @@ def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         claim_id,
         form_class=OfferForm,
         form_name="offer_form",
-        act=lambda claim, data: intake_services.claim_make_offer(
+        act=lambda claim, data: services.claim_make_offer(
             claim=claim, adjuster=request.user, **data
         ),
         done=_("Your offer has been sent to the patient."),

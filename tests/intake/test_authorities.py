@@ -231,7 +231,7 @@ def test_an_advocate_with_every_scope_downloads_uploads_and_answers_a_request(
     assert upload(client, claim, [("scan.pdf", samples.pdf())]).status_code == 302
     assert claim.documents.count() == 2
 
-    from intake.services import claim_request_information
+    from triage.services import claim_request_information
 
     claim_request_information(
         claim=claim,

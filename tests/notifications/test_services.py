@@ -17,7 +17,6 @@ from intake.models import ClaimStatus
 from intake.services import (
     claim_answer_information_request,
     claim_message_send,
-    claim_request_information,
     claim_transition,
 )
 from notifications import services
@@ -28,6 +27,7 @@ from tests.factories import AdjusterFactory, TriageLeadFactory, UserFactory
 from tests.notifications.conftest import SECRETS, make_world
 from tests.queries import queries_during
 from tests.threads import in_thread, sessions_waiting_on_a_lock
+from triage.services import claim_request_information
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
