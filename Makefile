@@ -72,7 +72,10 @@ lock:
 	mv "$$tmp"/{base,local,dev}.txt requirements/
 	git diff --stat -- requirements/
 
-# Stop the services scripts/services.sh started; their data in var/ stays.
+# Stop the services scripts/services.sh started and delete what the commands made: the demo's
+# database, the services' data and keys, bench results and logs (var/), collected static files
+# and caches. The .venv stays (rm -rf .venv to reinstall it); the next make run starts afresh.
 clean:
 	bash scripts/services.sh stop all
-	rm -rf var/run
+	rm -rf var staticfiles .pytest_cache .ruff_cache test-results
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

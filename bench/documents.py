@@ -135,7 +135,7 @@ def start_clamd(port: int) -> subprocess.Popen:
     """A clamd for the benchmark with the project's signatures and limits that admit 256 MB."""
     database = VAR / "clamav-db"
     database.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "services" / "clamd" / "portal-test.ndb", database)
+    shutil.copy(REPO / "deploy" / "clamd" / "portal-test.ndb", database)
     config = VAR / "clamd.conf"
     config.write_text(
         f"DatabaseDirectory {database}\nTCPAddr 127.0.0.1\nTCPSocket {port}\nForeground yes\n"

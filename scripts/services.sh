@@ -126,9 +126,9 @@ start_clamd() {
     [ -x "$bin" ] || fail clamd "clamd is not installed; run scripts/bootstrap.sh"
     mkdir -p "$var/clamav/db" "$run"
     sed -e "s|@VAR_DIR@|$var|g" -e "s|@CLAMD_PORT@|$CLAMD_PORT|g" \
-        "$root/services/clamd/clamd.conf.in" >"$var/clamav/clamd.conf"
+        "$root/deploy/clamd/clamd.conf.in" >"$var/clamav/clamd.conf"
     # Only the project's signatures: the official databases would add a minute to every start.
-    cp "$root/services/clamd/portal-test.ndb" "$var/clamav/db/"
+    cp "$root/deploy/clamd/portal-test.ndb" "$var/clamav/db/"
     # In the foreground clamd repeats its LogFile on stdout; its stderr has the config errors.
     STDOUT=/dev/null launch clamd "$bin" -c "$var/clamav/clamd.conf"
 }

@@ -189,7 +189,7 @@ def test_a_file_changed_between_scan_and_promotion_is_not_promoted(claim):
 
 
 def test_a_file_beyond_clamds_limits_is_unscannable_never_clean(claim):
-    # clamd's StreamMaxLength is 60M (services/clamd/clamd.conf.in).
+    # clamd's StreamMaxLength is 60M (deploy/clamd/clamd.conf.in).
     key = objects.new_quarantine_key()
     writer = objects.ObjectWriter(key)
     sha = hashlib.sha256()

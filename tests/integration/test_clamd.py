@@ -86,7 +86,7 @@ class _Zeros:
 
 
 def test_a_stream_over_clamds_limit_is_unscannable_never_clean():
-    # services/clamd/clamd.conf.in sets StreamMaxLength 60M.
+    # deploy/clamd/clamd.conf.in sets StreamMaxLength 60M.
     result = scan_stream(_Zeros(61 * 1024 * 1024))
 
     assert result.verdict == Verdict.UNSCANNABLE
@@ -151,7 +151,7 @@ def test_a_reply_the_scanner_does_not_understand_is_unavailable(settings):
 # --- The check clamd must pass before it scans ----------------------------------------------------
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CLAMD_TEMPLATE = REPO_ROOT / "services" / "clamd" / "clamd.conf.in"
+CLAMD_TEMPLATE = REPO_ROOT / "deploy" / "clamd" / "clamd.conf.in"
 
 
 @contextmanager
@@ -165,7 +165,7 @@ def _own_clamd(*, alert_exceeds_max: bool):
     (home / "clamav").mkdir()
     database = home / "db"
     database.mkdir()
-    shutil.copy(REPO_ROOT / "services" / "clamd" / "portal-test.ndb", database)
+    shutil.copy(REPO_ROOT / "deploy" / "clamd" / "portal-test.ndb", database)
     socket_path = home / "clamd.sock"
     lines = []
     for line in CLAMD_TEMPLATE.read_text().replace("@VAR_DIR@", str(home)).splitlines():
