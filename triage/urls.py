@@ -8,15 +8,17 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("claims/<uuid:claim_id>/", views.claim_work, name="claim_work"),
     path("claims/<uuid:claim_id>/do/<slug:action>/", views.claim_action, name="claim_action"),
-    path(
-        "claims/<uuid:claim_id>/request-information/",
-        views.claim_request_information,
-        name="claim_request_information",
+    # The staff claim page's forms, one view reading views.STAFF_CLAIM_FORMS.
+    *(
+        path(f"claims/<uuid:claim_id>/{slug}/", views.claim_form_post, {"form": form}, name=name)
+        for slug, form, name in (
+            ("request-information", "request_information", "claim_request_information"),
+            ("offer", "offer", "claim_offer"),
+            ("messages", "message", "claim_message"),
+            ("notes", "note", "claim_note"),
+            ("authority", "authority", "claim_authority"),
+        )
     ),
-    path("claims/<uuid:claim_id>/offer/", views.claim_offer, name="claim_offer"),
-    path("claims/<uuid:claim_id>/messages/", views.claim_message, name="claim_message"),
-    path("claims/<uuid:claim_id>/notes/", views.claim_note, name="claim_note"),
-    path("claims/<uuid:claim_id>/authority/", views.claim_authority, name="claim_authority"),
     path("claims/<uuid:claim_id>/assign/", views.claim_assign, name="claim_assign"),
     path("triage/", views.lead_workspace, name="lead_workspace"),
     path("adjusters/<int:adjuster_id>/leave/", views.adjuster_leave, name="adjuster_leave"),

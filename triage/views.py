@@ -2,13 +2,17 @@
 triage lead's workspace and routing rules. Views parse, call a selector or service, render."""
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,7 +24,7 @@ from intake import services as intake_services
 from intake.authorities import claim_authority_decide
 from intake.authority_forms import AuthorityDecisionForm
 from intake.forms import MessageForm
-from intake.models import ClaimStatus
+from intake.models import Claim, ClaimStatus
 from portal.access import forbid
 from portal.services import audit_views_record
 from triage import access, selectors, services
@@ -150,99 +154,83 @@ def claim_action(request: HttpRequest, claim_id: uuid.UUID, action: str) -> Http
     return redirect("triage:claim_work", claim_id=claim.pk)
 
 
-def _claim_form_post(request, claim_id, *, form_class, form_name: str, act, done: str):
-    """The shape of every form on the staff claim page: valid input is handed to `act` (a
-    service call); a ClaimError becomes the form's error; the page comes back with the form."""
-    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            act(claim, form.cleaned_data)
-        except intake_services.ClaimError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, done)
-            return redirect("triage:claim_work", claim_id=claim.pk)
-    return render(request, "triage/claim.html", _claim_context(request, claim, **{form_name: form}))
+@dataclass(frozen=True)
+class StaffClaimForm:
+    """One form on the staff claim page: what it is called in the page's context, and what its
+    valid input does (`act(request, claim, cleaned_data)`, a service call)."""
+
+    form_class: type[forms.Form]
+    form_name: str
+    act: Callable[[HttpRequest, Claim, dict], object]
+    done: Promise
 
 
-@require_POST
-@staff_only(claim_access.claims_may_work)
-def claim_request_information(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    return _claim_form_post(
-        request,
-        claim_id,
-        form_class=RequestInformationForm,
-        form_name="request_form",
-        act=lambda claim, data: services.claim_request_information(
+STAFF_CLAIM_FORMS = {
+    "request_information": StaffClaimForm(
+        RequestInformationForm,
+        "request_form",
+        lambda request, claim, data: services.claim_request_information(
             claim=claim, adjuster=request.user, **data
         ),
-        done=_("Your request has been sent to the patient."),
-    )
-
-
-@require_POST
-@staff_only(claim_access.claims_may_work)
-def claim_offer(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    return _claim_form_post(
-        request,
-        claim_id,
-        form_class=OfferForm,
-        form_name="offer_form",
-        act=lambda claim, data: services.claim_make_offer(
+        gettext_lazy("Your request has been sent to the patient."),
+    ),
+    "offer": StaffClaimForm(
+        OfferForm,
+        "offer_form",
+        lambda request, claim, data: services.claim_make_offer(
             claim=claim, adjuster=request.user, **data
         ),
-        done=_("Your offer has been sent to the patient."),
-    )
-
-
-@require_POST
-@staff_only(claim_access.claims_may_work)
-def claim_message(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    return _claim_form_post(
-        request,
-        claim_id,
-        form_class=MessageForm,
-        form_name="message_form",
-        act=lambda claim, data: intake_services.claim_message_send(
+        gettext_lazy("Your offer has been sent to the patient."),
+    ),
+    "message": StaffClaimForm(
+        MessageForm,
+        "message_form",
+        lambda request, claim, data: intake_services.claim_message_send(
             claim=claim, author=request.user, body=data["body"]
         ),
-        done=_("Message sent."),
-    )
-
-
-@require_POST
-@staff_only(claim_access.claims_may_work)
-def claim_authority(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    """The check of the authority form of a claim an advocate filed."""
-    return _claim_form_post(
-        request,
-        claim_id,
-        form_class=AuthorityDecisionForm,
-        form_name="authority_form",
-        act=lambda claim, data: claim_authority_decide(
+        gettext_lazy("Message sent."),
+    ),
+    # The check of the authority form of a claim an advocate filed.
+    "authority": StaffClaimForm(
+        AuthorityDecisionForm,
+        "authority_form",
+        lambda request, claim, data: claim_authority_decide(
             claim=claim,
             user=request.user,
             verified=data["decision"] == "verify",
             reason=data["reason"],
         ),
-        done=_("Your check of the authority has been recorded."),
-    )
+        gettext_lazy("Your check of the authority has been recorded."),
+    ),
+    "note": StaffClaimForm(
+        NoteForm,
+        "note_form",
+        lambda request, claim, data: services.claim_note_add(
+            claim=claim, author=request.user, body=data["body"]
+        ),
+        gettext_lazy("Note added."),
+    ),
+}
 
 
 @require_POST
 @staff_only(claim_access.claims_may_work)
-def claim_note(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    return _claim_form_post(
-        request,
-        claim_id,
-        form_class=NoteForm,
-        form_name="note_form",
-        act=lambda claim, data: services.claim_note_add(
-            claim=claim, author=request.user, body=data["body"]
-        ),
-        done=_("Note added."),
-    )
+def claim_form_post(request: HttpRequest, claim_id: uuid.UUID, form: str) -> HttpResponse:
+    """Every form on the staff claim page but the status buttons: valid input goes to the
+    form's service call; a ClaimError becomes the form's error; the page comes back with it."""
+    staff_form = STAFF_CLAIM_FORMS[form]
+    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    bound = staff_form.form_class(request.POST)
+    if bound.is_valid():
+        try:
+            staff_form.act(request, claim, bound.cleaned_data)
+        except intake_services.ClaimError as error:
+            bound.add_error(None, str(error))
+        else:
+            messages.success(request, str(staff_form.done))
+            return redirect("triage:claim_work", claim_id=claim.pk)
+    context = _claim_context(request, claim, **{staff_form.form_name: bound})
+    return render(request, "triage/claim.html", context)
 
 
 # --- The triage lead ----------------------------------------------------------------------------
