@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import access, signals
-from intake.emails import send_draft_email
 from intake.lifecycle import LIFECYCLE
 from intake.limitation import limitation_deadline
 from intake.models import (
@@ -264,9 +263,9 @@ def _draft_remind(*, claim: Claim, now: datetime.datetime, deleted_on: datetime.
             draft_reminded_at=now
         )
         if claimed:
-            transaction.on_commit(
-                lambda: send_draft_email(claim=claim, kind="reminder", deleted_on=deleted_on)
-            )
+            # In this transaction: notifications writes the reminder into its outbox, so it is
+            # sent (and retried) exactly when the reminder is recorded.
+            signals.draft_reminder_due.send(sender=Claim, claim=claim, deleted_on=deleted_on)
     return bool(claimed)
 
 
@@ -294,8 +293,10 @@ def _draft_purge(*, claim_id, reminded_before: datetime.datetime) -> bool:
             object_id=str(claim_id),
             detail={"reason": "draft untouched", "documents": sum(n or 0 for _, n in purging)},
         )
-        # Robust: the draft is gone whatever happens to the notice.
-        transaction.on_commit(lambda: send_draft_email(claim=claim, kind="purged"), robust=True)
+        # The notice goes into the outbox with the deletion: sent (and retried) once it commits.
+        signals.claim_draft_purged.send(
+            sender=Claim, claim_id=claim_id, patient=claim.claimant, started_at=claim.created_at
+        )
     return True
 
 

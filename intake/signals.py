@@ -39,6 +39,12 @@ advocate_invite_requested = Signal()
 #: rolls back with the draft. kwargs: claim. A receiver returns how many documents it deleted,
 #: for the draft's audit row; one that raises keeps the draft.
 claim_draft_purging = Signal()
+#: A draft untouched for DRAFT_REMINDER_DAYS was marked reminded: its patient is to be told the
+#: date it will be deleted. kwargs: claim, deleted_on (a date)
+draft_reminder_due = Signal()
+#: A stale draft was deleted, after claim_draft_purging: its patient is to be told. The row is gone
+#: by then, so receivers keep nothing that points at it. kwargs: claim_id, patient, started_at
+claim_draft_purged = Signal()
 #: A complete draft is about to be submitted. kwargs: claim (locked), user. A receiver raises
 #: ClaimError, with a message the person can act on, to keep it a draft (documents refuses an
 #: advocate's claim that carries no usable authority form).

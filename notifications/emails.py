@@ -2,8 +2,8 @@
 
 An email names the event in general words, the claim's reference and a link to sign in; never the
 claim's description, harm, injuries, amounts or documents. The templates receive nothing else. An
-addressed email (an advocate's invitation, a take-over link) names who acts and carries its link,
-and names no claim at all.
+addressed email (an advocate's invitation, a take-over link, a draft's reminder or deletion notice)
+names who acts or the draft's dates, carries its link, and names nothing a claim says.
 """
 
 import functools
@@ -28,6 +28,8 @@ NOTIFICATION_EMAIL_FIELDS = (
     "title",
     "idempotency_key",
     "recipient_email",
+    "draft_started_on",
+    "draft_deleted_on",
     "authority",
     "actor",
     "claim",
@@ -110,17 +112,19 @@ def digest_email(*, user: User, notifications: list[Notification], key: str):
 
 
 def addressed_email(notification: Notification) -> EmailMultiAlternatives:
-    """An addressed email (ADDRESSED_EMAILS), plain text: who acts, and a link made now, so the
-    secret it carries (a signed invitation, a password link) is never stored. Nothing of any
-    claim is named: the person reads that once signed in."""
+    """An addressed email (ADDRESSED_EMAILS), plain text: who acts (or a draft's dates), and a
+    link made now, so the secret it carries (a signed invitation, a password link) is never
+    stored. Nothing of any claim is named: the person reads that once signed in."""
     recipient = notification.recipient
     actor = notification.actor
     context = {
         "name": recipient.get_short_name() if recipient else "",
-        "actor_name": actor.get_full_name(),
-        "actor_email": actor.email,
+        "actor_name": actor.get_full_name() if actor else "",
+        "actor_email": actor.email if actor else "",
         "link": _ADDRESSED_LINKS[notification.kind](notification),
         "days": INVITATION_DAYS,
+        "started_on": notification.draft_started_on,
+        "deleted_on": notification.draft_deleted_on,
     }
     return _build(
         template=f"notifications/email/{notification.kind}",
@@ -135,7 +139,14 @@ _ADDRESSED_LINKS = {
     EventKind.ADVOCATE_INVITATION: lambda n: invitation_url(n.authority),
     EventKind.ACCOUNT_TAKEOVER: lambda n: takeover_url(n.recipient),
     EventKind.ADVOCATE_INVITE_REQUEST: lambda n: authorities_url(),
+    # Where the patient continues their draft, or starts a new claim.
+    EventKind.DRAFT_REMINDER: lambda n: _site_url("dashboard"),
+    EventKind.DRAFT_PURGED: lambda n: _site_url("dashboard"),
 }
+
+
+def _site_url(viewname: str) -> str:
+    return settings.SITE_URL.rstrip("/") + page_path(viewname)
 
 
 def _build(

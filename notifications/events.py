@@ -37,11 +37,14 @@ class EventKind(models.TextChoices):
     AUTHORITY_GRANTED = "authority_granted", _("Authority granted")
     AUTHORITY_CHANGED = "authority_changed", _("Authority changed")
     AUTHORITY_REVOKED = "authority_revoked", _("Authority revoked")
-    # Emails to one address about an advocate's authority, sent whatever the preferences and
-    # never shown in the notification centre (ADDRESSED_EMAILS).
+    # Emails to one address about an advocate's authority or an unfinished draft, sent whatever
+    # the preferences and never shown in the notification centre (ADDRESSED_EMAILS).
     ADVOCATE_INVITATION = "advocate_invitation", _("Invitation to act for a patient")
     ACCOUNT_TAKEOVER = "account_takeover", _("Claim started for you by an advocate")
     ADVOCATE_INVITE_REQUEST = "advocate_invite_request", _("Advocate asking to act for you")
+    # A draft has no reference or case page yet: these name only its dates.
+    DRAFT_REMINDER = "draft_reminder", _("Unfinished claim to be deleted")
+    DRAFT_PURGED = "draft_purged", _("Unfinished claim deleted")
 
 
 class Audience(models.TextChoices):
@@ -195,7 +198,13 @@ EVENTS: dict[str, Event] = {
 #: link are their own templates' (notifications/email/<kind>_*.txt). They are not in EVENTS, so
 #: no preference switches them off.
 ADDRESSED_EMAILS: frozenset[str] = frozenset(
-    {K.ADVOCATE_INVITATION, K.ACCOUNT_TAKEOVER, K.ADVOCATE_INVITE_REQUEST}
+    {
+        K.ADVOCATE_INVITATION,
+        K.ACCOUNT_TAKEOVER,
+        K.ADVOCATE_INVITE_REQUEST,
+        K.DRAFT_REMINDER,
+        K.DRAFT_PURGED,
+    }
 )
 
 

@@ -40,7 +40,8 @@ class Notification(models.Model):
     The recipient is a person with an account, or, for an advocate's invitation, an address that
     may have none yet (`recipient_email`, email only). Links that carry a secret (an invitation's
     signed token, a password link) are never stored: the email is rendered when it is sent, from
-    the rows it names (`authority`, `actor`)."""
+    the rows it names (`authority`, `actor`). A draft's emails carry their own dates: the notice
+    that a draft was deleted has no claim left to read them from."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,6 +79,9 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
     )
+    #: The day the draft an email tells of was started, and the day it will be deleted.
+    draft_started_on = models.DateField(_("draft started on"), null=True, blank=True)
+    draft_deleted_on = models.DateField(_("draft to be deleted on"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     #: Why the last attempt failed: the mail server's answer, never any health detail.

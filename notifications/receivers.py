@@ -2,6 +2,7 @@
 signal is sent inside the transaction of its change, so the outbox rows written here are
 committed, or rolled back, with it."""
 
+import datetime
 import uuid
 
 from django.utils import timezone
@@ -69,6 +70,30 @@ def advocate_invite_requested(sender, *, patient: User, advocate: User, **kwargs
     )
 
 
+def draft_reminder_due(sender, *, claim: Claim, deleted_on: datetime.date, **kwargs) -> None:
+    # One reminder per stale spell, and each spell has its own deletion date.
+    services.notification_create_addressed(
+        kind=EventKind.DRAFT_REMINDER,
+        recipient=claim.claimant,
+        claim=claim,
+        draft_started_on=timezone.localdate(claim.created_at),
+        draft_deleted_on=deleted_on,
+        event_key=f"draft-reminder:{claim.pk}:{deleted_on.isoformat()}",
+    )
+
+
+def claim_draft_purged(
+    sender, *, claim_id, patient: User, started_at: datetime.datetime, **kwargs
+) -> None:
+    # No claim on the row: the draft is deleted in this transaction. The date is all it tells.
+    services.notification_create_addressed(
+        kind=EventKind.DRAFT_PURGED,
+        recipient=patient,
+        draft_started_on=timezone.localdate(started_at),
+        event_key=f"draft-purged:{claim_id}",
+    )
+
+
 def connect() -> None:
     from intake import signals
 
@@ -79,5 +104,7 @@ def connect() -> None:
         (signals.advocate_invited, advocate_invited),
         (signals.claim_filed_on_behalf, claim_filed_on_behalf),
         (signals.advocate_invite_requested, advocate_invite_requested),
+        (signals.draft_reminder_due, draft_reminder_due),
+        (signals.claim_draft_purged, claim_draft_purged),
     ):
         signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

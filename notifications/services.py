@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -30,7 +30,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from intake import access as claim_access
-from intake.models import Authority, Claim
+from intake.models import Authority, Claim, ClaimStatus
 from notifications import emails, recording, selectors
 from notifications.events import (
     ADDRESSED_EMAILS,
@@ -124,11 +124,14 @@ def notification_create_addressed(
     claim: Claim | None = None,
     authority: Authority | None = None,
     actor: User | None = None,
+    draft_started_on: date | None = None,
+    draft_deleted_on: date | None = None,
 ) -> str:
-    """Create one addressed email (ADDRESSED_EMAILS: an invitation, a take-over link) in the
-    caller's transaction, to `recipient` or, for someone who may have no account, to
-    `recipient_email`; sent whatever the preferences, queued after commit. Nothing secret is
-    stored: its link is made when it is sent. Returns the row's idempotency key."""
+    """Create one addressed email (ADDRESSED_EMAILS: an invitation, a take-over link, a draft's
+    reminder or deletion notice) in the caller's transaction, to `recipient` or, for someone who
+    may have no account, to `recipient_email`; sent whatever the preferences, queued after
+    commit. Nothing secret is stored: its link is made when it is sent. Returns the row's
+    idempotency key."""
     if kind not in ADDRESSED_EMAILS:
         raise ValueError(f"{kind} is told to audiences: use notification_create_for_event.")
     key = event_key[:200]
@@ -143,6 +146,8 @@ def notification_create_addressed(
                 claim=claim,
                 authority=authority,
                 actor=actor,
+                draft_started_on=draft_started_on,
+                draft_deleted_on=draft_deleted_on,
                 state=State.PENDING,
                 idempotency_key=key,
             )
@@ -484,9 +489,13 @@ def _recipient_still_concerned(notification: Notification) -> bool:
     """An advocate's authority can end between the change and the email (a broker that was down,
     a retry): their email about the claim then stays unsent. Other people's access to a claim
     does not end that way, so only advocates pay for the check. An invitation withdrawn or lapsed
-    meanwhile is not sent either."""
+    meanwhile is not sent either, nor a draft's reminder once the draft was sent or touched."""
     if notification.kind == EventKind.ADVOCATE_INVITATION:
         return Authority.objects.invitations_open().filter(pk=notification.authority_id).exists()
+    if notification.kind == EventKind.DRAFT_REMINDER:
+        return Claim.objects.filter(
+            pk=notification.claim_id, status=ClaimStatus.DRAFT, draft_reminded_at__isnull=False
+        ).exists()
     if notification.claim_id is None or notification.recipient.role != Role.ADVOCATE:
         return True
     return claim_access.claim_may_view(notification.recipient, notification.claim)

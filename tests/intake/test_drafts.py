@@ -14,10 +14,14 @@ from intake import authorities
 from intake.models import Claim
 from intake.services import claim_draft_start, claim_draft_update, drafts_remind_and_purge
 from intake.tasks import drafts_remind_and_purge_task
+from notifications.emails import notification_email
+from notifications.models import Channel, Notification, State
+from notifications.services import Outcome, notification_dispatch
 from portal.models import AuditAction, AuditEvent
 from tests.documents import samples
 from tests.documents.conftest import object_exists, stored
 from tests.factories import AdvocateFactory, UserFactory
+from tests.notifications.smtp import free_port, smtp_server
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +170,65 @@ def test_a_draft_that_cannot_be_deleted_never_stops_the_others(draft, filed_on_b
     (record,) = caplog.records
     assert str(draft.pk) in record.getMessage()
     assert HEALTH_DETAIL not in caplog.text and "refused on purpose" not in caplog.text
+
+
+def _outbox_row(kind: str) -> Notification:
+    return Notification.objects.get(kind=kind, channel=Channel.EMAIL)
+
+
+def test_a_reminder_the_mail_server_refused_is_kept_and_sent_once_it_answers(draft, settings):
+    settings.DRAFT_REMINDER_DAYS, settings.DRAFT_PURGE_DAYS = 14, 60
+    _age(draft, 15)
+    # The mail server is down: nothing listens on its port.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    # Not committed (the test's transaction), so nothing is sent at commit: the notify worker's
+    # attempts are made below, as its task and then its retry would make them.
+    assert drafts_remind_and_purge(now=timezone.now()) == (1, 0, 0)
+    reminder = _outbox_row("draft_reminder")
+
+    assert notification_dispatch(notification_id=reminder.pk).outcome == Outcome.RETRY
+    reminder.refresh_from_db()
+    assert reminder.state == State.PENDING and reminder.attempts == 1 and reminder.last_error
+
+    with smtp_server(settings) as server:
+        assert notification_dispatch(notification_id=reminder.pk).outcome == Outcome.SENT
+
+    (message,) = server.messages
+    assert message["To"] == draft.claimant.email
+    assert message["Message-ID"] == notification_email(reminder).extra_headers["Message-ID"]
+    body = message.get_content()
+    deletion = (timezone.now() + timedelta(days=60 - 14)).date()
+    assert f"{deletion.day} {deletion:%B %Y}" in body
+    assert "/dashboard/" in body
+    assert HEALTH_DETAIL not in body + message["Subject"] and "sepsis" not in body
+    assert _outbox_row("draft_reminder").state == State.SENT
+
+
+def test_the_deletion_notice_waits_in_the_outbox_after_its_draft_is_gone(draft):
+    _reminded_long_ago(draft)
+    started = timezone.localdate(draft.created_at)
+
+    # Not committed, so not sent at commit: the worker (or the sweeper) sends it below.
+    assert drafts_remind_and_purge(now=timezone.now()) == (0, 1, 0)
+    notice = _outbox_row("draft_purged")
+    assert notice.claim is None and notice.recipient == draft.claimant
+
+    assert notification_dispatch(notification_id=notice.pk).outcome == Outcome.SENT
+    (message,) = mail.outbox
+    assert "deleted" in message.subject
+    assert f"{started.day} {started:%B %Y}" in message.body
+    assert HEALTH_DETAIL not in message.body + message.subject
+
+
+def test_a_reminder_still_waiting_when_the_patient_comes_back_is_never_sent(draft):
+    _age(draft, 15)
+    drafts_remind_and_purge(now=timezone.now())  # not committed: the reminder waits
+    reminder = _outbox_row("draft_reminder")
+
+    claim_draft_update(claim=Claim.objects.get(pk=draft.pk), user=draft.claimant, changes={})
+
+    assert notification_dispatch(notification_id=reminder.pk).outcome == Outcome.SKIPPED
+    assert mail.outbox == []
+    assert _outbox_row("draft_reminder").state == State.WITHDRAWN
