@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from intake.authority_views import advocate_dashboard_context
+from intake.advocates.views import advocate_dashboard_context
 from intake.patient_status import patient_status
 from intake.selectors import claim_list_for_patient
 from portal.models import Role

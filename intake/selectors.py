@@ -6,7 +6,7 @@ import uuid
 from django.db.models import F, Min, Q, QuerySet
 
 from intake import access
-from intake.invitations import authority_id_from_token
+from intake.advocates.invitations import authority_id_from_token
 from intake.models import (
     Authority,
     Claim,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from intake import authority_views, views
+from intake import views
+from intake.advocates import views as authority_views
 
 app_name = "intake"
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("<uuid:claim_id>/messages/", views.claim_message, name="claim_message"),
 ]
 
-# Advocates' authorities (intake.authority_views).
+# Advocates' authorities (intake.advocates.views).
 urlpatterns += [
     path("authorities/", authority_views.authority_list, name="authorities"),
     path(

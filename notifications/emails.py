@@ -16,7 +16,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from intake.invitations import INVITATION_DAYS, authorities_url, invitation_url, takeover_url
+from intake.advocates.invitations import (
+    INVITATION_DAYS,
+    authorities_url,
+    invitation_url,
+    takeover_url,
+)
 from notifications.events import ADDRESSED_EMAILS, EventKind
 from notifications.models import Notification
 from portal.models import Role, User

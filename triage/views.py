@@ -21,8 +21,8 @@ from documents.views import documents_section_context
 from intake import access as claim_access
 from intake import selectors as intake_selectors
 from intake import services as intake_services
-from intake.authorities import claim_authority_decide
-from intake.authority_forms import AuthorityDecisionForm
+from intake.advocates.forms import AuthorityDecisionForm
+from intake.advocates.services import claim_authority_decide
 from intake.forms import MessageForm
 from intake.models import Claim, ClaimStatus
 from portal.access import forbid

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from intake.invitations import invitation_token
+from intake.advocates.invitations import invitation_token
 from intake.models import Authority, ClaimStatus
 from tests.e2e.browser import sign_in
 from tests.factories import AdvocateFactory, enrol_totp

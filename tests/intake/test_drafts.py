@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from documents import objects
 from documents.models import Document
-from intake import authorities
+from intake.advocates import services as authorities
 from intake.models import Claim
 from intake.services import claim_draft_start, claim_draft_update, drafts_remind_and_purge
 from intake.tasks import drafts_remind_and_purge_task

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from intake.authority_forms import OnBehalfStartForm
+from intake.advocates.forms import OnBehalfStartForm
 from intake.forms import (
     AboutYouForm,
     DeclarationForm,

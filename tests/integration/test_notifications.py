@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from intake.invitations import authority_id_from_token, invitation_token
+from intake.advocates.invitations import authority_id_from_token, invitation_token
 from intake.models import Authority, ClaimStatus
 from intake.services import claim_transition
 from notifications.models import Channel, Notification, State
@@ -180,7 +180,7 @@ def test_an_invitation_made_while_the_broker_is_down_reaches_the_advocate_once_i
     address = f"advocate-{world.claim.pk}@example.org"
     script = (
         "import django, sys; django.setup()\n"
-        "from intake.authorities import authority_invite\n"
+        "from intake.advocates.services import authority_invite\n"
         "from intake.models import Claim\n"
         "claim = Claim.objects.get(pk=sys.argv[1])\n"
         "authority_invite(patient=claim.claimant, email=sys.argv[2], claim=claim,\n"

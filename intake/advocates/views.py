@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from intake import access, authorities, ratelimits, selectors
-from intake.authority_forms import (
+from intake import access, selectors
+from intake.advocates import ratelimits
+from intake.advocates import services as authorities
+from intake.advocates.forms import (
     AdvocateClaimFilterForm,
     AuthorityInviteForm,
     AuthorityScopeForm,
     OnBehalfStartForm,
 )
-from intake.invitations import INVITATION_DAYS
+from intake.advocates.invitations import INVITATION_DAYS
 from intake.models import ClaimStatus
 from intake.patient_status import patient_status
 from portal.access import forbid

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from documents import services as document_services
-from intake import authorities
-from intake.invitations import invitation_token
+from intake.advocates import services as authorities
+from intake.advocates.invitations import invitation_token
 from intake.models import Authority, AuthorityStatus, Claim, ClaimStatus
 from notifications.models import Channel, Notification
 from notifications.services import Outcome, notification_dispatch

@@ -2,11 +2,12 @@
 changes the scope or ends it; a verified advocate files a claim for a patient and the insurer
 checks the signed authority form. Every change is audited and tells the people concerned.
 
-Who may do each of these is decided in portal.access; this module holds the writes. It is
-intake's second services module, kept apart from intake/services.py (the claim's own answers and
-lifecycle) so that each concern has one obvious home. The people concerned are told through the
-notifications outbox: each change sends a signal of intake/signals.py inside its transaction, and
-notifications writes the emails in it, so none is lost when the broker is down.
+Who may do each of these is decided in intake/access.py; this module holds the writes. It is
+intake's second services module, kept in intake/advocates/ apart from intake/services.py (the
+claim's own answers and lifecycle) so that each concern has one obvious home. The people
+concerned are told through the notifications outbox: each change sends a signal of
+intake/signals.py inside its transaction, and notifications writes the emails in it, so none is
+lost when the broker is down.
 """
 
 import datetime
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import access, signals
-from intake.invitations import INVITATION_DAYS
+from intake.advocates.invitations import INVITATION_DAYS
 from intake.models import AUTHORITY_SCOPES, Authority, AuthorityStatus, Claim
 from portal.access import audit_refusal, forbid, refuse
 from portal.models import AuditAction, Role, User
