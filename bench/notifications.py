@@ -3,7 +3,7 @@ tasks through the same broker queue and the same worker, measured interleaved in
 
 The emails go the way a backlog goes in production: the sweeper queues the pending rows in tasks of
 NOTIFICATION_DISPATCH_BATCH, each sending over one mail-server connection, taking, sending and
-recording its rows a chunk at a time (notifications.services.ROWS_TAKEN_AT_ONCE). The same emails as
+recording its rows a chunk at a time (notifications.delivery.ROWS_TAKEN_AT_ONCE). The same emails as
 one task per email (what a single event with one recipient costs) are reported beside it.
 
 The three are measured in ROUNDS, one after another within each round (noop, swept, single, noop,
@@ -32,8 +32,8 @@ from django.utils import timezone
 from bench.tasks import notification_noop
 from config.celery import app as celery_app
 from intake.models import Claim, ClaimStatus
+from notifications.delivery import notifications_sweep_undelivered
 from notifications.models import Channel, Notification, State
-from notifications.services import notifications_sweep_undelivered
 from notifications.tasks import notification_dispatch
 from portal.models import Role, User
 from portal.tasks import worker_echo

@@ -40,7 +40,7 @@ from documents.scanner import (
 )
 from documents.upload import MB, StoredUpload, UploadLimits
 from intake.models import Claim, ClaimStatus
-from notifications.services import notification_create_for_document_verdict
+from notifications.outbox import notification_create_for_document_verdict
 from portal.access import forbid
 from portal.models import AuditAction, User
 from portal.queueing import queue_after_commit, task_publish

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from notifications.delivery import notifications_retry_failed
 from notifications.models import Notification
-from notifications.services import notifications_retry_failed
 from portal.admin import AuditedViewsAdminMixin, ReadOnlyAdminMixin
 
 

@@ -8,19 +8,19 @@ import uuid
 from django.utils import timezone
 
 from intake.models import Authority, Claim, ClaimMessage
-from notifications import services
+from notifications import outbox
 from notifications.events import EventKind
 from portal.models import User
 
 
 def claim_moved(sender, *, claim: Claim, from_status, to_status, actor, change_id, **kwargs):
-    services.notification_create_for_transition(
+    outbox.notification_create_for_transition(
         claim=claim, from_status=from_status, to_status=to_status, actor=actor, change_id=change_id
     )
 
 
 def claim_message_posted(sender, *, message: ClaimMessage, **kwargs) -> None:
-    services.notification_create_for_event(
+    outbox.notification_create_for_event(
         kind=EventKind.MESSAGE_RECEIVED,
         claim=message.claim,
         actor=message.author,
@@ -31,7 +31,7 @@ def claim_message_posted(sender, *, message: ClaimMessage, **kwargs) -> None:
 def authority_changed(sender, *, authority: Authority, change: str, **kwargs) -> None:
     """Tell the advocate, naming no claim: one whose authority ended may no longer see it."""
     kind = f"authority_{change}"
-    services.notification_create_for_event(
+    outbox.notification_create_for_event(
         kind=kind,
         recipients=[authority.advocate],
         # Each grant, change or end is its own occurrence (a patient may change scope twice).
@@ -41,7 +41,7 @@ def authority_changed(sender, *, authority: Authority, change: str, **kwargs) ->
 
 def advocate_invited(sender, *, authority: Authority, **kwargs) -> None:
     # To the address: the advocate may have no account yet. The link is made when it is sent.
-    services.notification_create_addressed(
+    outbox.notification_create_addressed(
         kind=EventKind.ADVOCATE_INVITATION,
         recipient_email=authority.invited_email,
         authority=authority,
@@ -51,7 +51,7 @@ def advocate_invited(sender, *, authority: Authority, **kwargs) -> None:
 
 
 def claim_filed_on_behalf(sender, *, claim: Claim, advocate: User, **kwargs) -> None:
-    services.notification_create_addressed(
+    outbox.notification_create_addressed(
         kind=EventKind.ACCOUNT_TAKEOVER,
         recipient=claim.claimant,
         claim=claim,
@@ -62,7 +62,7 @@ def claim_filed_on_behalf(sender, *, claim: Claim, advocate: User, **kwargs) -> 
 
 def advocate_invite_requested(sender, *, patient: User, advocate: User, **kwargs) -> None:
     # Each attempt is its own occurrence, as each was told before.
-    services.notification_create_addressed(
+    outbox.notification_create_addressed(
         kind=EventKind.ADVOCATE_INVITE_REQUEST,
         recipient=patient,
         actor=advocate,
@@ -72,7 +72,7 @@ def advocate_invite_requested(sender, *, patient: User, advocate: User, **kwargs
 
 def draft_reminder_due(sender, *, claim: Claim, deleted_on: datetime.date, **kwargs) -> None:
     # One reminder per stale spell, and each spell has its own deletion date.
-    services.notification_create_addressed(
+    outbox.notification_create_addressed(
         kind=EventKind.DRAFT_REMINDER,
         recipient=claim.claimant,
         claim=claim,
@@ -86,7 +86,7 @@ def claim_draft_purged(
     sender, *, claim_id, patient: User, started_at: datetime.datetime, **kwargs
 ) -> None:
     # No claim on the row: the draft is deleted in this transaction. The date is all it tells.
-    services.notification_create_addressed(
+    outbox.notification_create_addressed(
         kind=EventKind.DRAFT_PURGED,
         recipient=patient,
         draft_started_on=timezone.localdate(started_at),

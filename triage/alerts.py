@@ -5,7 +5,7 @@ Created in the caller's transaction, so an alert never announces a change that w
 """
 
 from intake.models import Claim
-from notifications.services import notification_create_for_alert
+from notifications.outbox import notification_create_for_alert
 
 #: The alert's subject here -> the notification event it is.
 EVENT_KINDS = {"overdue": "claim_overdue", "team_full": "claim_escalated"}

@@ -14,9 +14,9 @@ from intake.advocates import services as authorities
 from intake.models import Claim
 from intake.services import claim_draft_start, claim_draft_update, drafts_remind_and_purge
 from intake.tasks import drafts_remind_and_purge_task
+from notifications.delivery import Outcome, notification_dispatch
 from notifications.emails import notification_email
 from notifications.models import Channel, Notification, State
-from notifications.services import Outcome, notification_dispatch
 from portal.models import AuditAction, AuditEvent
 from tests.documents import samples
 from tests.documents.conftest import object_exists, stored

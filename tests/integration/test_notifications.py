@@ -20,8 +20,8 @@ from django.utils import timezone
 from intake.advocates.invitations import authority_id_from_token, invitation_token
 from intake.models import Authority, ClaimStatus
 from intake.services import claim_transition
+from notifications.delivery import notifications_sweep_undelivered
 from notifications.models import Channel, Notification, State
-from notifications.services import notifications_sweep_undelivered
 from notifications.tasks import notification_dispatch
 from portal.tasks import worker_echo
 from tests.notifications.conftest import SECRETS, make_world

@@ -5,10 +5,10 @@ retried and then failed, and an administrator's retry."""
 import pytest
 from django.db import transaction
 
-from notifications import emails, services
+from notifications import delivery, emails, outbox
+from notifications.delivery import Outcome
 from notifications.events import EVENTS
 from notifications.models import Channel, Notification, State
-from notifications.services import Outcome
 from portal.models import Role
 from tests.factories import AdministratorFactory
 from tests.notifications.conftest import SECRETS
@@ -82,7 +82,7 @@ def smtp(settings):
 def _one_pending_email(world, settings) -> Notification:
     settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
     with transaction.atomic():
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="claim_acknowledged", claim=world.claim, event_key="smtp:1"
         )
     return Notification.objects.get(channel=Channel.EMAIL)
@@ -91,7 +91,7 @@ def _one_pending_email(world, settings) -> Notification:
 def test_an_email_goes_through_a_real_smtp_server_and_reads_back(world, settings, smtp):
     notification = _one_pending_email(world, settings)
 
-    result = services.notification_dispatch(notification_id=notification.pk)
+    result = delivery.notification_dispatch(notification_id=notification.pk)
 
     assert result.outcome == Outcome.SENT
     [message] = smtp.messages
@@ -115,7 +115,7 @@ def test_a_refused_address_fails_at_once_for_an_administrator_to_see(world, sett
     smtp.refuse = "550 5.1.1 No such mailbox"
     notification = _one_pending_email(world, settings)
 
-    result = services.notification_dispatch(notification_id=notification.pk)
+    result = delivery.notification_dispatch(notification_id=notification.pk)
 
     assert result.outcome == Outcome.FAILED
     notification.refresh_from_db()
@@ -134,7 +134,7 @@ def test_a_busy_server_is_retried_with_backoff_then_the_email_fails(world, setti
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     notification = _one_pending_email(world, settings)
 
-    first = services.notification_dispatch(notification_id=notification.pk)
+    first = delivery.notification_dispatch(notification_id=notification.pk)
 
     assert first.outcome == Outcome.RETRY
     assert first.retry_in == settings.NOTIFICATION_RETRY_BASE_SECONDS
@@ -159,7 +159,7 @@ def test_an_administrator_sends_a_failed_email_again(
 ):
     smtp.refuse = "550 5.1.1 No such mailbox"
     notification = _one_pending_email(world, settings)
-    services.notification_dispatch(notification_id=notification.pk)
+    delivery.notification_dispatch(notification_id=notification.pk)
     smtp.refuse = None  # the address was corrected
     settings.NOTIFICATIONS_DELIVER_IN_PROCESS = True
     client = _signed_in(AdministratorFactory())
@@ -179,10 +179,10 @@ def test_an_administrator_sends_a_failed_email_again(
 def test_a_batch_shares_one_connection_and_a_refused_address_fails_alone(world, settings, smtp):
     settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
     with transaction.atomic():
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="message_received", claim=world.claim, event_key="batch:1"
         )
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="claim_overdue", claim=world.claim, event_key="batch:2"
         )
     ids = list(
@@ -193,7 +193,7 @@ def test_a_batch_shares_one_connection_and_a_refused_address_fails_alone(world, 
     refused = Notification.objects.get(pk=ids[0]).recipient.email
     smtp.refuse_only = refused
 
-    results = services.notifications_dispatch_batch(notification_ids=ids + ids)
+    results = delivery.notifications_dispatch_batch(notification_ids=ids + ids)
 
     states = dict(Notification.objects.filter(pk__in=ids).values_list("recipient__email", "state"))
     assert states.pop(refused) == State.FAILED
@@ -205,10 +205,10 @@ def test_a_batch_shares_one_connection_and_a_refused_address_fails_alone(world, 
 def test_a_busy_answer_in_a_batch_retries_that_email_alone_later(world, settings, smtp):
     settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
     with transaction.atomic():
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="message_received", claim=world.claim, event_key="busy:1"
         )
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="claim_overdue", claim=world.claim, event_key="busy:2"
         )
     ids = list(
@@ -219,7 +219,7 @@ def test_a_busy_answer_in_a_batch_retries_that_email_alone_later(world, settings
     busy = Notification.objects.get(pk=ids[0])
     smtp.busy_only = busy.recipient.email
 
-    results = services.notifications_dispatch_batch(notification_ids=ids)
+    results = delivery.notifications_dispatch_batch(notification_ids=ids)
 
     assert results[busy.pk].outcome == Outcome.RETRY
     assert results[busy.pk].retry_in == settings.NOTIFICATION_RETRY_BASE_SECONDS
@@ -232,7 +232,7 @@ def test_a_busy_answer_in_a_batch_retries_that_email_alone_later(world, settings
     assert len(smtp.messages) == len(ids) - 1
 
     smtp.busy_only = None  # the retry, once the server has room
-    assert services.notification_dispatch(notification_id=busy.pk).outcome == Outcome.SENT
+    assert delivery.notification_dispatch(notification_id=busy.pk).outcome == Outcome.SENT
     busy.refresh_from_db()
     assert (busy.state, busy.attempts, busy.last_error) == (State.SENT, 2, "")
     assert [m["To"] for m in smtp.messages].count(busy.recipient.email) == 1

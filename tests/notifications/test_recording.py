@@ -13,9 +13,9 @@ from celery.signals import after_task_publish
 from django.db import connection
 from django.utils import timezone
 
-from notifications import recording, services
+from notifications import delivery, recording
+from notifications.delivery import Outcome
 from notifications.models import Channel, Notification, State
-from notifications.services import Outcome
 from tests.notifications.conftest import make_world
 from tests.notifications.smtp import smtp_server
 from tests.worker import database_url
@@ -79,12 +79,12 @@ def _pending_email() -> Notification:
 
 def _nothing_more_is_sent(notification: Notification, smtp) -> None:
     """A redelivered task and every later sweep find the email sent, and send nothing."""
-    assert services.notification_dispatch(notification_id=notification.pk).outcome == (
+    assert delivery.notification_dispatch(notification_id=notification.pk).outcome == (
         Outcome.SKIPPED
     )
     later = timezone.now() + datetime.timedelta(days=1)
-    assert services.notifications_sweep_undelivered(now=later) == 0
-    assert services.notifications_sweep_undelivered(now=later + datetime.timedelta(days=1)) == 0
+    assert delivery.notifications_sweep_undelivered(now=later) == 0
+    assert delivery.notifications_sweep_undelivered(now=later + datetime.timedelta(days=1)) == 0
     assert len(smtp.messages) == 1
 
 
@@ -95,7 +95,7 @@ def test_a_record_the_database_refuses_twice_is_retried_and_the_email_goes_once(
     refuse_records(2)
 
     with caplog.at_level(logging.WARNING, logger="notifications.recording"):
-        result = services.notification_dispatch(notification_id=notification.pk)
+        result = delivery.notification_dispatch(notification_id=notification.pk)
 
     assert result.outcome == Outcome.SENT
     assert len(smtp.messages) == 1
@@ -127,7 +127,7 @@ def test_a_connection_the_server_drops_after_the_send_is_replaced_and_the_email_
     smtp.on_data = lambda _message: _terminate_backend(pid)
 
     with caplog.at_level(logging.WARNING, logger="notifications.recording"):
-        result = services.notification_dispatch(notification_id=notification.pk)
+        result = delivery.notification_dispatch(notification_id=notification.pk)
 
     assert result.outcome == Outcome.SENT
     assert len(smtp.messages) == 1
@@ -152,7 +152,7 @@ def test_an_email_whose_record_is_still_refused_is_not_sent_again_while_it_waits
     # Observed as it leaves for the broker: a worker of another test may take it off the queue.
     after_task_publish.connect(note_published, weak=False)
     try:
-        result = services.notification_dispatch(notification_id=notification.pk)
+        result = delivery.notification_dispatch(notification_id=notification.pk)
     finally:
         after_task_publish.disconnect(note_published)
 
@@ -160,11 +160,11 @@ def test_an_email_whose_record_is_still_refused_is_not_sent_again_while_it_waits
     notification.refresh_from_db()
     assert notification.state == State.SENDING  # "taken, not yet reported on"
     # A redelivered task and the sweeper within its grace period leave it alone.
-    assert services.notification_dispatch(notification_id=notification.pk).outcome == (
+    assert delivery.notification_dispatch(notification_id=notification.pk).outcome == (
         Outcome.SKIPPED
     )
     assert (
-        services.notifications_sweep_undelivered(now=timezone.now() + datetime.timedelta(minutes=1))
+        delivery.notifications_sweep_undelivered(now=timezone.now() + datetime.timedelta(minutes=1))
         == 0
     )
     notification.refresh_from_db()
@@ -174,7 +174,7 @@ def test_an_email_whose_record_is_still_refused_is_not_sent_again_while_it_waits
     # the database answers.
     assert published == ["notifications.tasks.notifications_record_sent"]
     sent_at = timezone.now()
-    assert services.notifications_mark_sent(notification_ids=[notification.pk], sent_at=sent_at)
+    assert delivery.notifications_mark_sent(notification_ids=[notification.pk], sent_at=sent_at)
     notification.refresh_from_db()
     assert notification.state == State.SENT
     _nothing_more_is_sent(notification, smtp)

@@ -19,9 +19,9 @@ from intake.services import (
     claim_message_send,
     claim_transition,
 )
-from notifications import services
+from notifications import delivery, digests, outbox, services
+from notifications.delivery import Outcome
 from notifications.models import Channel, EmailDigest, Notification, NotificationPreference, State
-from notifications.services import Outcome
 from portal.models import AuditAction, AuditEvent
 from tests.factories import AdjusterFactory, TriageLeadFactory, UserFactory
 from tests.notifications.conftest import SECRETS, make_world
@@ -97,7 +97,7 @@ def test_nobody_who_may_not_see_the_claim_is_told(db, django_capture_on_commit_c
 
     with django_capture_on_commit_callbacks(execute=True):
         claim_message_send(claim=world.claim, author=world.lead, body="Any news?")
-        services.notification_create_for_alert(kind="claim_overdue", claim=world.claim)
+        outbox.notification_create_for_alert(kind="claim_overdue", claim=world.claim)
 
     recipients = {row[0] for row in _rows()}
     assert recipients == {world.patient.pk, world.lead.pk}
@@ -112,7 +112,7 @@ def test_an_escalation_tells_only_the_triage_leads_of_the_claims_insurer(
     TriageLeadFactory()  # another insurer's
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_create_for_alert(kind="claim_escalated", claim=world.claim)
+        outbox.notification_create_for_alert(kind="claim_escalated", claim=world.claim)
 
     assert {row[0] for row in _rows()} == {world.lead.pk, other_lead.pk}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([world.lead.email, other_lead.email])
@@ -229,8 +229,8 @@ def test_the_uploader_hears_the_documents_verdict(world, verdict, kind):
         scan_status=verdict,
     )
 
-    services.notification_create_for_document_verdict(document=document)
-    services.notification_create_for_document_verdict(document=document)  # a repeat adds nothing
+    outbox.notification_create_for_document_verdict(document=document)
+    outbox.notification_create_for_document_verdict(document=document)  # a repeat adds nothing
 
     assert _rows() == [
         (world.patient.pk, Channel.EMAIL, kind),
@@ -245,7 +245,7 @@ def test_the_uploader_hears_the_documents_verdict(world, verdict, kind):
 
 def _pending_email(world) -> Notification:
     with transaction.atomic():
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="claim_acknowledged", claim=world.claim, event_key="test:1"
         )
     return Notification.objects.get(channel=Channel.EMAIL)
@@ -256,8 +256,8 @@ def test_dispatching_the_same_row_twice_sends_one_email(world, settings):
     notification = _pending_email(world)
     Notification.objects.filter(pk=notification.pk).update(state=State.PENDING)
 
-    first = services.notification_dispatch(notification_id=notification.pk)
-    second = services.notification_dispatch(notification_id=notification.pk)
+    first = delivery.notification_dispatch(notification_id=notification.pk)
+    second = delivery.notification_dispatch(notification_id=notification.pk)
 
     assert (first.outcome, second.outcome) == (Outcome.SENT, Outcome.SKIPPED)
     assert len(mail.outbox) == 1
@@ -268,7 +268,7 @@ def test_dispatching_the_same_row_twice_sends_one_email(world, settings):
 
 def test_the_same_event_recorded_twice_makes_no_new_rows(world):
     for _ in range(2):
-        services.notification_create_for_event(
+        outbox.notification_create_for_event(
             kind="claim_acknowledged", claim=world.claim, event_key="status-change:77"
         )
 
@@ -277,10 +277,10 @@ def test_the_same_event_recorded_twice_makes_no_new_rows(world):
 
 def test_the_sweeper_queues_emails_left_pending_and_only_those(world, settings):
     settings.NOTIFICATIONS_DELIVER_IN_PROCESS = False
-    services.notification_create_for_event(
+    outbox.notification_create_for_event(
         kind="claim_acknowledged", claim=world.claim, event_key="lost:1"
     )
-    services.notification_create_for_event(
+    outbox.notification_create_for_event(
         kind="claim_closed", claim=world.claim, event_key="recent:1"
     )
     lost = Notification.objects.get(channel=Channel.EMAIL, kind="claim_acknowledged")
@@ -289,8 +289,8 @@ def test_the_sweeper_queues_emails_left_pending_and_only_those(world, settings):
     )
     settings.NOTIFICATIONS_DELIVER_IN_PROCESS = True
 
-    assert services.notifications_sweep_undelivered() == 1
-    assert services.notifications_sweep_undelivered() == 0
+    assert delivery.notifications_sweep_undelivered() == 1
+    assert delivery.notifications_sweep_undelivered() == 0
 
     lost.refresh_from_db()
     assert lost.state == State.SENT
@@ -304,7 +304,7 @@ def test_the_retry_countdown_grows_and_is_capped(settings):
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 10
     settings.NOTIFICATION_RETRY_MAX_SECONDS = 100
 
-    assert [services.retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 100, 100]
+    assert [delivery.retry_countdown(n) for n in range(1, 7)] == [10, 20, 40, 80, 100, 100]
 
 
 def _pending_emails(worlds, *, per_world: int = 1) -> list[int]:
@@ -332,10 +332,10 @@ def _pending_emails(worlds, *, per_world: int = 1) -> list[int]:
 def test_a_batch_sends_each_email_once_with_the_same_few_queries_whatever_its_size(db):
     worlds = [make_world(S.UNDER_REVIEW) for _ in range(6)]
     small, large = _pending_emails(worlds[:1]), _pending_emails(worlds[1:], per_world=2)
-    assert len(large) <= services.ROWS_TAKEN_AT_ONCE
+    assert len(large) <= delivery.ROWS_TAKEN_AT_ONCE
 
     def dispatch(ids):
-        return lambda: services.notifications_dispatch_batch(notification_ids=ids)
+        return lambda: delivery.notifications_dispatch_batch(notification_ids=ids)
 
     queries_small, queries_large = queries_during(dispatch(small)), queries_during(dispatch(large))
 
@@ -378,12 +378,12 @@ def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_mess
     db, settings, monkeypatch
 ):
     ids = _pending_emails([make_world(S.UNDER_REVIEW) for _ in range(3)])  # six rows
-    monkeypatch.setattr(services, "ROWS_TAKEN_AT_ONCE", 2)
+    monkeypatch.setattr(delivery, "ROWS_TAKEN_AT_ONCE", 2)
     monkeypatch.setattr(_LostAfter, "survivors", 3)  # lost sending the fourth, in the second take
     settings.EMAIL_BACKEND = f"{__name__}._LostAfter"
 
     with pytest.raises(SystemExit):
-        services.notifications_dispatch_batch(notification_ids=ids)
+        delivery.notifications_dispatch_batch(notification_ids=ids)
 
     states = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "state"))
     # The first take was recorded; the second was taken (one of its emails went) and never
@@ -393,12 +393,12 @@ def test_emails_a_lost_worker_had_taken_wait_for_the_sweeper_and_keep_their_mess
     ] * 2
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    services.notifications_dispatch_batch(notification_ids=ids)  # the task, redelivered
+    delivery.notifications_dispatch_batch(notification_ids=ids)  # the task, redelivered
     assert len(mail.outbox) == 3 + 2  # the taken rows are not sent by a redelivery
     grace = datetime.timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES, seconds=1)
     later = timezone.now() + grace
-    assert services.notifications_sweep_undelivered(now=later) == 0  # given back to pending
-    assert services.notifications_sweep_undelivered(now=later + grace) == 2  # then queued
+    assert delivery.notifications_sweep_undelivered(now=later) == 0  # given back to pending
+    assert delivery.notifications_sweep_undelivered(now=later + grace) == 2  # then queued
 
     rows = Notification.objects.filter(pk__in=ids)
     assert set(rows.values_list("state", flat=True)) == {State.SENT}
@@ -413,7 +413,7 @@ def test_a_worker_out_of_time_on_the_rows_it_took_gives_back_what_it_has_not_sen
     # No grace at all: the worker is out of time once it has sent the first email it took.
     settings.NOTIFICATION_REQUEUE_MINUTES = 0
 
-    results = services.notifications_dispatch_batch(notification_ids=ids)
+    results = delivery.notifications_dispatch_batch(notification_ids=ids)
 
     assert [results[pk].outcome for pk in ids] == [Outcome.SENT] + [Outcome.RETRY] * 3
     assert len(mail.outbox) == 1
@@ -431,14 +431,14 @@ def test_an_email_whose_every_worker_was_lost_fails_for_an_administrator_to_see(
     now = timezone.now()
     for attempt in range(2):  # each worker lost after the send, each time taken up again
         with pytest.raises(SystemExit):
-            services.notification_dispatch(notification_id=notification_id)
+            delivery.notification_dispatch(notification_id=notification_id)
         now += grace
-        services.notifications_sweep_undelivered(now=now)
+        delivery.notifications_sweep_undelivered(now=now)
         assert Notification.objects.get(pk=notification_id).attempts == attempt + 1
 
     notification = Notification.objects.get(pk=notification_id)
     assert notification.state == State.FAILED
-    assert notification.last_error == services.WORKER_LOST_ERROR
+    assert notification.last_error == delivery.WORKER_LOST_ERROR
     assert len(mail.outbox) == 2
 
 
@@ -459,7 +459,7 @@ def test_an_email_another_worker_is_sending_waits_for_it_and_is_not_sent_again()
     other, _ = in_thread(other_worker)
     assert locked.wait(LOCK_TIMEOUT)
     this, dispatched = in_thread(
-        lambda: services.notifications_dispatch_batch(notification_ids=[first, second])
+        lambda: delivery.notifications_dispatch_batch(notification_ids=[first, second])
     )
     deadline = time.monotonic() + LOCK_TIMEOUT
     while sessions_waiting_on_a_lock() == 0 and time.monotonic() < deadline:
@@ -497,8 +497,8 @@ def test_an_adjuster_on_the_digest_gets_one_email_listing_the_days_events(
     assert mail.outbox == []  # held for the digest
     assert Notification.objects.filter(recipient=adjuster, channel=Channel.IN_APP).count() == 2
 
-    assert services.notification_digests_send() == 1
-    assert services.notification_digests_send() == 0
+    assert digests.notification_digests_send() == 1
+    assert digests.notification_digests_send() == 0
 
     [digest] = mail.outbox
     assert digest.to == [adjuster.email]
@@ -524,9 +524,7 @@ def test_the_digest_never_holds_a_patients_mandatory_message(db):
     world = make_world(S.UNDER_REVIEW)
     EmailDigest.objects.create(user=world.patient)  # not offered to patients, but even so
 
-    services.notification_create_for_event(
-        kind="offer_made", claim=world.claim, event_key="offer:1"
-    )
+    outbox.notification_create_for_event(kind="offer_made", claim=world.claim, event_key="offer:1")
 
     assert Notification.objects.get(channel=Channel.EMAIL).state != State.DIGEST
 
@@ -585,18 +583,18 @@ def test_a_digest_whose_worker_was_lost_goes_again_as_it_was_with_its_message_id
         claim_message_send(claim=world.claim, author=world.patient, body="A question")
     settings.EMAIL_BACKEND = f"{__name__}._SentThenLost"
     with pytest.raises(SystemExit):
-        services.notification_digests_send()
+        digests.notification_digests_send()
     held = Notification.objects.filter(recipient=world.adjuster, channel=Channel.EMAIL)
     assert set(held.values_list("state", flat=True)) == {State.DIGESTING}
     # Another event arrives; a run within the grace period lists it alone.
     with django_capture_on_commit_callbacks(execute=True):
         claim_message_send(claim=world.claim, author=world.patient, body="Another")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert services.notification_digests_send() == 1
+    assert digests.notification_digests_send() == 1
 
     later = timezone.now() + datetime.timedelta(minutes=settings.NOTIFICATION_REQUEUE_MINUTES + 1)
-    assert services.notification_digests_send(now=later) == 1  # the lost one, as it was
-    assert services.notification_digests_send(now=later) == 0
+    assert digests.notification_digests_send(now=later) == 1  # the lost one, as it was
+    assert digests.notification_digests_send(now=later) == 0
 
     lost, newer, repeat = mail.outbox
     assert repeat.extra_headers["Message-ID"] == lost.extra_headers["Message-ID"]

@@ -19,8 +19,8 @@ from documents import services as document_services
 from intake.advocates import services as authorities
 from intake.advocates.invitations import invitation_token
 from intake.models import Authority, AuthorityStatus, Claim, ClaimStatus
+from notifications.delivery import Outcome, notification_dispatch
 from notifications.models import Channel, Notification
-from notifications.services import Outcome, notification_dispatch
 from portal.models import AuditAction, AuditEvent, Role, User
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim, upload
