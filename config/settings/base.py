@@ -191,8 +191,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
     "reset_password": env.str("RATE_LIMIT_RESET_PASSWORD", default="20/m/ip,5/m/key"),
     "confirm_email": "1/3m/key",
-    # The portal's own, per signed-in user (intake/ratelimits.py): each sends an email to an
-    # address the person typed.
+    # The portal's own, per signed-in user (intake/advocates/ratelimits.py): each sends an email
+    # to an address the person typed.
     "authority_invite": env.str("RATE_LIMIT_AUTHORITY_INVITE", default="10/h/user"),
     "file_on_behalf": env.str("RATE_LIMIT_FILE_ON_BEHALF", default="5/h/user"),
 }
