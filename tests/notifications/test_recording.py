@@ -10,10 +10,10 @@ import time
 import psycopg
 import pytest
 from celery.signals import after_task_publish
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from notifications import delivery, recording
+from notifications import delivery, recording, tasks
 from notifications.delivery import Outcome
 from notifications.models import Channel, Notification, State
 from tests.notifications.conftest import make_world
@@ -178,3 +178,44 @@ def test_an_email_whose_record_is_still_refused_is_not_sent_again_while_it_waits
     notification.refresh_from_db()
     assert notification.state == State.SENT
     _nothing_more_is_sent(notification, smtp)
+
+
+def _failing_write(errcode: str, tries: list[int]):
+    """A write the database refuses with `errcode`, counting its tries."""
+
+    def write() -> None:
+        tries.append(1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DO $$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '{errcode}'; END $$"
+            )
+
+    return write
+
+
+def test_a_write_inside_a_callers_transaction_is_tried_once_and_its_error_rises():
+    # A serialization failure cannot be mended within the transaction it broke.
+    tries: list[int] = []
+    with pytest.raises(OperationalError), transaction.atomic():
+        recording.write_with_retry(_failing_write("40001", tries), what="a test write")
+    assert len(tries) == 1
+
+
+def test_an_error_no_retry_mends_is_not_tried_again(caplog):
+    # A cancelled statement arrives as an OperationalError too, but is not a passing one.
+    tries: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="notifications.recording"):
+        written = recording.write_with_retry(_failing_write("57014", tries), what="a test write")
+    assert written is False
+    assert len(tries) == 1
+    assert not any("trying again" in r.message for r in caplog.records)
+
+
+def test_the_record_task_does_not_retry_an_error_no_retry_mends(monkeypatch):
+    def refuse(**_kwargs):
+        _failing_write("57014", [])()
+
+    monkeypatch.setattr(delivery, "notifications_mark_sent", refuse)
+    result = tasks.notifications_record_sent.apply(args=[[1], timezone.now().isoformat()])
+    assert isinstance(result.result, OperationalError)
+    assert result.state == "FAILURE"
