@@ -26,7 +26,8 @@ from intake.advocates.services import claim_authority_decide
 from intake.forms import MessageForm
 from intake.models import Claim, ClaimStatus
 from portal.access import forbid
-from portal.services import audit_views_record
+from portal.models import AuditAction
+from portal.services import audit_event_record, audit_views_record
 from triage import access, selectors, services
 from triage.forms import (
     AssignForm,
@@ -36,6 +37,7 @@ from triage.forms import (
     RequestInformationForm,
     RoutingRuleForm,
 )
+from triage.labels import STAFF_LABELS
 from triage.models import RoutingRule
 
 
@@ -85,7 +87,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_only(claim_access.claims_may_work)
 def claim_work(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
-    claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    claim = intake_selectors.claim_get_for_user(
+        user=request.user, claim_id=claim_id, record_view=False
+    )
+    # One VIEW row, saying the page showed who the claimant is (their name, birth date, contact
+    # details and NHS number), so the log can answer "who has seen this person's details".
+    audit_event_record(
+        action=AuditAction.VIEW,
+        actor=request.user,
+        obj=claim,
+        detail={"page": "claim", "claimant_details": True},
+    )
     return render(request, "triage/claim.html", _claim_context(request, claim))
 
 
@@ -93,6 +105,7 @@ def _claim_context(request: HttpRequest, claim, **forms) -> dict:
     user = request.user
     return {
         "claim": claim,
+        "labels": STAFF_LABELS,
         "timeline": intake_selectors.claim_timeline(claim=claim),
         "thread": intake_selectors.claim_messages(claim=claim),
         "notes": selectors.claim_notes(user=user, claim=claim),

@@ -1,6 +1,8 @@
 """The insurer's pages from outside: the workflow, and the access matrix across two insurers."""
 
 import datetime
+import html as html_text
+import re
 
 import pytest
 from django.core import mail
@@ -21,6 +23,7 @@ from tests.factories import (
     complete_draft,
 )
 from tests.portal.test_selectors import _signed_in
+from triage.labels import ANSWER_LABELS
 from triage.models import AdjusterProfile, ClaimNote, RoutingRule, RoutingRuleChange, Team
 from triage.services import claim_insurer_choose, claim_route
 
@@ -323,3 +326,95 @@ def test_the_workspace_audits_every_claim_it_lists_in_one_insert_whatever_their_
     assert few == many
     assert few[1] == 1
     assert _viewed(ours.lead, "workspace") == {str(c.pk) for c in [first, *others]}
+
+
+# --- The claimant, in staff words ---------------------------------------------------------------
+
+
+def _named_claim(insurer: Insurer, **answers):
+    claim = insurer.routed_claim(nhs_number="943 476 5919", **answers)
+    claim.claimant.full_name = "Grace Okafor"
+    claim.claimant.save(update_fields=["full_name"])
+    return claim
+
+
+def _section(page: str, heading_id: str) -> str:
+    """The text of the page's section labelled by `heading_id`, tags removed."""
+    start = page.index(f'<section aria-labelledby="{heading_id}">')
+    html = page[start : page.index("</section>", start)]
+    return html_text.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.mark.parametrize("who", ["adjuster", "lead"])
+def test_the_staff_claim_page_shows_who_the_claimant_is(ours, who):
+    claim = _named_claim(ours)
+
+    page = _signed_in(getattr(ours, who)).get(reverse("triage:claim_work", args=[claim.pk]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    claimant = _section(html, "claimant-heading")
+    for label, value in [
+        ("Name", "Grace Okafor"),
+        ("Date of birth", "17 May 1980"),
+        ("Phone number", "07700 900123"),
+        ("NHS or insurance number", "943 476 5919"),
+    ]:
+        assert f"{label} {value}" in claimant, label
+    # The address keeps its lines.
+    assert '<dd class="preserve-lines">1 High Street\nManchester\nM1 1AA</dd>' in html
+
+
+def test_a_detail_the_claimant_left_out_says_not_given(ours):
+    claim = ours.routed_claim()  # with no NHS or insurance number, which is optional
+
+    page = _signed_in(ours.adjuster).get(reverse("triage:claim_work", args=[claim.pk]))
+
+    claimant = _section(page.content.decode(), "claimant-heading")
+    assert "NHS or insurance number Not given" in claimant
+
+
+@pytest.mark.parametrize("who", ["adjuster", "lead"])
+def test_the_staff_claim_page_gives_the_answers_in_staff_words(ours, who):
+    claim = _named_claim(ours, losses={"travel": "120.00"})
+
+    page = _signed_in(getattr(ours, who)).get(reverse("triage:claim_work", args=[claim.pk]))
+
+    answers = _section(page.content.decode(), "answers-heading")
+    assert "The claimant's answers" in answers
+    for label in ANSWER_LABELS.values():
+        assert str(label) in answers
+    assert "Date the claimant found out 10 June 2024" in answers
+    assert "What the claimant says happened The wrong knee was operated on." in answers
+    assert "Travel: £120.00" in answers
+    assert "Days the claimant was off work Not given" in answers
+    assert not re.search(r"\byou(r|rs)?\b", answers, re.IGNORECASE), answers
+
+
+def test_showing_the_claimant_leaves_one_view_row_that_says_so(ours):
+    claim = _named_claim(ours)
+    client = _signed_in(ours.adjuster)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    client.get(reverse("triage:claim_work", args=[claim.pk]))
+
+    row = AuditEvent.objects.exclude(pk__in=before).get()
+    assert row.action == AuditAction.VIEW
+    assert row.actor == ours.adjuster
+    assert row.object_type == "intake.claim"
+    assert row.object_id == str(claim.pk)
+    # Identifiers only: none of the claimant's details go into the log.
+    assert row.detail == {"page": "claim", "claimant_details": True}
+
+
+def test_another_insurers_lead_and_the_patient_see_nothing_of_the_claimant(ours, theirs):
+    claim = _named_claim(ours)
+    url = reverse("triage:claim_work", args=[claim.pk])
+
+    for user, status in [(theirs.lead, 404), (claim.claimant, 403)]:
+        response = _signed_in(user).get(url)
+
+        assert response.status_code == status, user
+        assert "943 476 5919" not in response.content.decode()
+        assert AuditEvent.objects.filter(action=AuditAction.ACCESS_REFUSED, actor=user).exists()
+        assert not AuditEvent.objects.filter(action=AuditAction.VIEW, actor=user).exists()
