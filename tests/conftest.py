@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from portal import queueing
 from tests.factories import UserFactory
 
 
@@ -34,6 +35,15 @@ def pytest_sessionstart(session):
             "'scripts/services.sh start' (make test does this for you).",
             returncode=3,
         )
+
+
+@pytest.fixture(autouse=True)
+def _publishing_not_paused():
+    # A test that made publishing fail (a broker on a closed port) pauses that task's publishing
+    # in this process (portal.queueing); the next test starts with a broker that answers.
+    queueing._paused_until.clear()
+    yield
+    queueing._paused_until.clear()
 
 
 @pytest.fixture(autouse=True)

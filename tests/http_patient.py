@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import requests
 
-#: Providers the demo data covers (portal/demo.py); each claim is filed against one of them.
+#: Providers the demo data covers (demo/services.py); each claim is filed against one of them.
 COVERED_PROVIDER_SEARCH = "Riverside"
 
 

@@ -90,15 +90,20 @@ def claim_work(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     claim = intake_selectors.claim_get_for_user(
         user=request.user, claim_id=claim_id, record_view=False
     )
-    # One VIEW row, saying the page showed who the claimant is (their name, birth date, contact
-    # details and NHS number), so the log can answer "who has seen this person's details".
+    return _claim_page(request, claim)
+
+
+def _claim_page(request: HttpRequest, claim: Claim, **forms) -> HttpResponse:
+    """The staff claim page, with `forms` bound where one came back with errors. Every render
+    leaves a VIEW row saying the page showed who the claimant is (their name, birth date,
+    contact details and NHS number), so the log can answer "who has seen this person's details"."""
     audit_event_record(
         action=AuditAction.VIEW,
         actor=request.user,
         obj=claim,
         detail={"page": "claim", "claimant_details": True},
     )
-    return render(request, "triage/claim.html", _claim_context(request, claim))
+    return render(request, "triage/claim.html", _claim_context(request, claim, **forms))
 
 
 def _claim_context(request: HttpRequest, claim, **forms) -> dict:
@@ -150,9 +155,7 @@ def claim_action(request: HttpRequest, claim_id: uuid.UUID, action: str) -> Http
         return redirect("triage:claim_work", claim_id=claim.pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        return render(
-            request, "triage/claim.html", _claim_context(request, claim, reason_form=form)
-        )
+        return _claim_page(request, claim, reason_form=form)
     try:
         intake_services.claim_transition(
             claim=claim,
@@ -242,8 +245,7 @@ def claim_form_post(request: HttpRequest, claim_id: uuid.UUID, form: str) -> Htt
         else:
             messages.success(request, str(staff_form.done))
             return redirect("triage:claim_work", claim_id=claim.pk)
-    context = _claim_context(request, claim, **{staff_form.form_name: bound})
-    return render(request, "triage/claim.html", context)
+    return _claim_page(request, claim, **{staff_form.form_name: bound})
 
 
 # --- The triage lead ----------------------------------------------------------------------------

@@ -418,3 +418,20 @@ def test_another_insurers_lead_and_the_patient_see_nothing_of_the_claimant(ours,
         assert "943 476 5919" not in response.content.decode()
         assert AuditEvent.objects.filter(action=AuditAction.ACCESS_REFUSED, actor=user).exists()
         assert not AuditEvent.objects.filter(action=AuditAction.VIEW, actor=user).exists()
+
+
+def test_a_staff_form_sent_back_with_errors_records_that_the_claimant_was_shown(ours):
+    """The page that comes back with a form's errors shows the claimant's details too, so it
+    leaves the same flagged VIEW row as opening the page."""
+    claim = _named_claim(ours)
+    client = _signed_in(ours.adjuster)
+    before = set(AuditEvent.objects.values_list("pk", flat=True))
+
+    page = client.post(reverse("triage:claim_note", args=[claim.pk]), {"body": ""})
+
+    assert page.status_code == 200
+    assert "943 476 5919" in _section(page.content.decode(), "claimant-heading")
+    flagged = AuditEvent.objects.exclude(pk__in=before).filter(
+        action=AuditAction.VIEW, detail={"page": "claim", "claimant_details": True}
+    )
+    assert flagged.count() == 1
