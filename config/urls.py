@@ -17,6 +17,7 @@ urlpatterns = [
     path("work/", include("triage.urls")),
     path("documents/", include("documents.urls")),
     path("notifications/", include("notifications.urls")),
+    path("resolution/", include("resolution.urls")),
     path("health/", health_view, name="health"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

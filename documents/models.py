@@ -19,6 +19,17 @@ class DocumentCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class LetterKind(models.TextChoices):
+    """The letters the portal writes itself on a claim (resolution/letters.py renders them)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+    INFORMATION_REQUEST = "information_request", _("Request for information")
+    OFFER = "offer", _("Offer")
+    DECISION = "decision", _("Reasoned decision")
+    SETTLEMENT = "settlement", _("Settlement confirmation")
+    REVIEW_OUTCOME = "review_outcome", _("Outcome of a review")
+
+
 class ScanStatus(models.TextChoices):
     PENDING = "pending", _("Being checked for viruses")
     CLEAN = "clean", _("Ready")
@@ -120,6 +131,10 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     category = models.CharField(_("category"), max_length=30, choices=DocumentCategory.choices)
+    # Blank for what people send; a letter the portal made is marked with its kind.
+    letter_kind = models.CharField(
+        _("letter from the portal"), max_length=30, choices=LetterKind.choices, blank=True
+    )
     # Display only: cleaned of control and direction characters, always shown escaped.
     original_name = models.CharField(_("file name"), max_length=255)
     # quarantine/<uuid> or clean/<uuid>: random, never derived from the name or the person.
@@ -170,6 +185,11 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_scan_status_display()})"
+
+    @property
+    def is_letter(self) -> bool:
+        """Made by the portal (a letter), not sent by a person."""
+        return bool(self.letter_kind)
 
     @property
     def is_downloadable(self) -> bool:

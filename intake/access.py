@@ -174,6 +174,14 @@ def claim_may_answer(user: User, claim: Claim) -> bool:
     )
 
 
+def claim_may_answer_for_patient(user: User, claim: Claim) -> bool:
+    """Answering an offer and asking for a review bind the patient: the patient themselves, or an
+    advocate whose authority allows it."""
+    return claim_actor_kind(user, claim) == CLAIMANT or claim_advocate_may(
+        user, claim, "may_answer_offers"
+    )
+
+
 def claim_within_scope(user: User, claim: Claim, scope: str) -> bool:
     """For someone who may see `claim` (the caller has checked): everyone on it, except an
     advocate whose authority lacks `scope`."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from intake.models import BEFORE_DECISION, Claim, ClaimStatus
+from intake.models import BEFORE_DECISION, REVIEWABLE, Claim, ClaimStatus
 
 
 class Actor(enum.StrEnum):
@@ -66,6 +66,9 @@ _CLAIMANT = frozenset({Actor.CLAIMANT})
 _PATIENT_SIDE = frozenset({Actor.CLAIMANT, Actor.ADVOCATE})
 _INSURER = frozenset({Actor.INSURER})
 _ROUTING = frozenset({Actor.SYSTEM, Actor.INSURER})
+_SYSTEM = frozenset({Actor.SYSTEM})
+#: The patient has answered the offer (or let it lapse): the insurer's turn.
+_ANSWERED = (S.COUNTER_PROPOSED, S.OFFER_DECLINED, S.OFFER_LAPSED)
 
 _MOVES = (
     # An advocate submits only a draft they filed themselves (see claim_may_edit_draft).
@@ -97,9 +100,32 @@ _MOVES = (
     ),
     Move(S.UNDER_REVIEW, S.OFFER_MADE, _INSURER, event="offer_made"),
     Move(S.UNDER_REVIEW, S.DENIED, _INSURER, reason_required=True, event="claim_denied"),
-    Move(S.OFFER_MADE, S.SETTLED, _INSURER, event="claim_settled"),
-    Move(S.SETTLED, S.CLOSED, _INSURER, event="claim_closed"),
+    # The patient's answers to an offer (resolution/offers.py makes them, with the round's row).
+    Move(S.OFFER_MADE, S.SETTLED, _PATIENT_SIDE, event="claim_settled"),
+    Move(S.OFFER_MADE, S.COUNTER_PROPOSED, _PATIENT_SIDE, event="offer_countered"),
+    Move(S.OFFER_MADE, S.OFFER_DECLINED, _PATIENT_SIDE, event="offer_declined"),
+    Move(S.OFFER_MADE, S.OFFER_LAPSED, _SYSTEM, event="offer_lapsed"),
+    # The insurer accepts a counter-proposal, or makes a revised offer after any answer.
+    Move(S.COUNTER_PROPOSED, S.SETTLED, _INSURER, event="claim_settled"),
+    *(Move(status, S.OFFER_MADE, _INSURER, event="offer_made") for status in _ANSWERED),
+    *(
+        Move(status, S.DENIED, _INSURER, reason_required=True, event="claim_denied")
+        for status in _ANSWERED
+    ),
+    # Settled claims close when everything agreed is paid (resolution/payments.py).
+    Move(S.SETTLED, S.CLOSED, _SYSTEM, event="claim_closed"),
     Move(S.DENIED, S.CLOSED, _INSURER, event="claim_closed"),
+    # A review of a refusal or a disputed settlement, asked for within the jurisdiction's window
+    # (resolution/reviews.py); a different adjuster decides it: upheld (back where it was) or
+    # changed (reconsidered).
+    *(
+        Move(status, S.REVIEW_REQUESTED, _PATIENT_SIDE, event="review_requested")
+        for status in REVIEWABLE
+    ),
+    *(
+        Move(S.REVIEW_REQUESTED, status, _INSURER, reason_required=True, event="review_decided")
+        for status in (*REVIEWABLE, S.UNDER_REVIEW)
+    ),
     Move(
         S.DENIED,
         S.UNDER_REVIEW,

@@ -26,10 +26,14 @@ class ClaimStatus(models.TextChoices):
     UNDER_REVIEW = "under_review", _("Under review")
     INFORMATION_REQUESTED = "information_requested", _("Information requested")
     OFFER_MADE = "offer_made", _("Offer made")
+    COUNTER_PROPOSED = "counter_proposed", _("Counter-proposal made")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
+    OFFER_LAPSED = "offer_lapsed", _("Offer lapsed")
     SETTLED = "settled", _("Settled")
     DENIED = "denied", _("Denied")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVIEW_REQUESTED = "review_requested", _("Review requested")
 
 
 S = ClaimStatus
@@ -41,8 +45,21 @@ BEFORE_DECISION = (
     S.UNDER_REVIEW,
     S.INFORMATION_REQUESTED,
 )
-#: States in which an adjuster is working the claim (they count towards their capacity).
-OPEN_FOR_ADJUSTER = (S.ASSIGNED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.OFFER_MADE)
+#: States of a negotiation: an offer is open, or the patient's answer (or its lapse) is with the
+#: insurer, who may revise it.
+OFFER_ROUND = (S.OFFER_MADE, S.COUNTER_PROPOSED, S.OFFER_DECLINED, S.OFFER_LAPSED)
+#: States in which an adjuster is working the claim (they count towards their capacity); a
+#: settled claim stays with them until it is paid.
+OPEN_FOR_ADJUSTER = (
+    S.ASSIGNED,
+    S.UNDER_REVIEW,
+    S.INFORMATION_REQUESTED,
+    *OFFER_ROUND,
+    S.SETTLED,
+    S.REVIEW_REQUESTED,
+)
+#: Decisions a patient may ask to have reviewed, within their jurisdiction's window.
+REVIEWABLE = (S.DENIED, S.SETTLED, S.CLOSED)
 #: States in which the insurer still owes a decision (the decide-by date runs).
 DECISION_PENDING = (S.ASSIGNED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED)
 
@@ -150,9 +167,6 @@ class Claim(models.Model):
     )
     acknowledge_by = models.DateField(_("acknowledge by"), null=True, blank=True)
     decide_by = models.DateField(_("decide by"), null=True, blank=True)
-    offer_amount = models.DecimalField(
-        _("amount offered"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
     # Breaches already alerted ("acknowledge:<date>", "decide:<date>"): one alert per breach.
     overdue_alerts = models.JSONField(default=list, blank=True)
 
@@ -290,6 +304,7 @@ AUTHORITY_SCOPES: dict[str, str] = {
     "may_view_documents": _("See what the claim says and its documents"),
     "may_upload_documents": _("Send documents"),
     "may_message": _("Read and send messages to the claims handler"),
+    "may_answer_offers": _("Answer offers and ask for a review of a decision"),
     "receives_updates": _("Receive updates by email and in the portal"),
 }
 
@@ -343,6 +358,7 @@ class Authority(models.Model):
     may_upload_documents = models.BooleanField(_("send documents"), default=False)
     may_message = models.BooleanField(_("message the claims handler"), default=False)
     receives_updates = models.BooleanField(_("receive updates"), default=False)
+    may_answer_offers = models.BooleanField(_("answer offers and ask for reviews"), default=False)
     expires_on = models.DateField(_("ends after"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     invitation_expires_at = models.DateTimeField(null=True, blank=True)

@@ -45,16 +45,38 @@ PATIENT_STATUSES: dict[str, PatientStatus] = {
     ),
     S.OFFER_MADE: PatientStatus(
         _("Offer made"),
-        _("The insurer has made you an offer. Your claims handler will explain your options."),
+        _(
+            "The insurer has made you an offer. Accept it, decline it or make a "
+            "counter-proposal before the date it gives."
+        ),
         action_due=True,
+    ),
+    S.COUNTER_PROPOSED: PatientStatus(
+        _("Counter-proposal sent"),
+        _("The insurer is considering your counter-proposal and will answer you here."),
+    ),
+    S.OFFER_DECLINED: PatientStatus(
+        _("Offer declined"),
+        _("You declined the offer. The insurer will consider your reasons and answer you here."),
+    ),
+    S.OFFER_LAPSED: PatientStatus(
+        _("Offer ended"),
+        _(
+            "The offer ended without an answer. The insurer may make another one; you can "
+            "message your claims handler."
+        ),
     ),
     S.SETTLED: PatientStatus(
         _("Settled"),
-        _("Your claim has been settled. The insurer will close it once everything is done."),
+        _("You accepted the offer. The insurer will pay what was agreed, then close the claim."),
+    ),
+    S.REVIEW_REQUESTED: PatientStatus(
+        _("Review requested"),
+        _("A different claims handler is reviewing the decision and will write to you."),
     ),
     S.DENIED: PatientStatus(
         _("Not accepted"),
-        _("The insurer did not accept your claim. You can ask them to reconsider."),
+        _("The insurer did not accept your claim. You can ask for a review of the decision."),
     ),
     S.CLOSED: PatientStatus(_("Closed"), _("Your claim is closed.")),
     S.WITHDRAWN: PatientStatus(

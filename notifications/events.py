@@ -24,6 +24,15 @@ class EventKind(models.TextChoices):
     DOCUMENT_INFECTED = "document_infected", _("Document refused")
     DOCUMENT_UNSCANNABLE = "document_unscannable", _("Document could not be checked")
     OFFER_MADE = "offer_made", _("Offer made")
+    OFFER_COUNTERED = "offer_countered", _("Counter-proposal made")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
+    OFFER_LAPSING = "offer_lapsing", _("Offer about to lapse")
+    OFFER_LAPSED = "offer_lapsed", _("Offer lapsed")
+    PAYMENT_MADE = "payment_made", _("Payment made")
+    REVIEW_REQUESTED = "review_requested", _("Review requested")
+    REVIEW_DECIDED = "review_decided", _("Review decided")
+    LETTER_READY = "letter_ready", _("Letter ready")
+    DATE_MISSED = "date_missed", _("The insurer missed a date")
     CLAIM_DENIED = "claim_denied", _("Decision made")
     CLAIM_SETTLED = "claim_settled", _("Claim settled")
     CLAIM_CLOSED = "claim_closed", _("Claim closed")
@@ -129,6 +138,67 @@ EVENTS: dict[str, Event] = {
         },
         mandatory_for=_DECISION,
     ),
+    K.OFFER_COUNTERED: Event(
+        K.OFFER_COUNTERED,
+        {A.ADJUSTER: _("The patient has made a counter-proposal to your offer")},
+    ),
+    K.OFFER_DECLINED: Event(
+        K.OFFER_DECLINED, {A.ADJUSTER: _("The patient has declined your offer")}
+    ),
+    K.OFFER_LAPSING: Event(
+        K.OFFER_LAPSING,
+        {
+            A.PATIENT: _("The insurer's offer to you ends soon"),
+            A.ADVOCATE: _("An offer on a claim you follow ends soon"),
+        },
+        mandatory_for=_DECISION,
+    ),
+    K.OFFER_LAPSED: Event(
+        K.OFFER_LAPSED,
+        {
+            A.PATIENT: _("The insurer's offer to you has ended"),
+            A.ADVOCATE: _("An offer on a claim you follow has ended"),
+            A.ADJUSTER: _("An offer you made has lapsed without an answer"),
+        },
+        mandatory_for=_DECISION,
+    ),
+    K.PAYMENT_MADE: Event(
+        K.PAYMENT_MADE,
+        {
+            A.PATIENT: _("The insurer has paid your compensation"),
+            A.ADVOCATE: _("The insurer has made a payment on a claim you follow"),
+        },
+        mandatory_for=_DECISION,
+    ),
+    K.REVIEW_REQUESTED: Event(
+        K.REVIEW_REQUESTED,
+        {
+            A.ADJUSTER: _("A review of a decision has been given to you"),
+            A.TRIAGE_LEADS: _("A patient has asked for a review of a decision"),
+        },
+    ),
+    K.REVIEW_DECIDED: Event(
+        K.REVIEW_DECIDED,
+        {
+            A.PATIENT: _("The review of the decision on your claim is finished"),
+            A.ADVOCATE: _("The review of a decision on a claim you follow is finished"),
+        },
+        mandatory_for=_DECISION,
+    ),
+    K.LETTER_READY: Event(
+        K.LETTER_READY,
+        {
+            A.PATIENT: _("A letter about your claim is ready"),
+            A.ADVOCATE: _("A letter about a claim you follow is ready"),
+        },
+    ),
+    K.DATE_MISSED: Event(
+        K.DATE_MISSED,
+        {
+            A.PATIENT: _("The insurer has missed a date on your claim"),
+            A.ADVOCATE: _("The insurer has missed a date on a claim you follow"),
+        },
+    ),
     K.CLAIM_DENIED: Event(
         K.CLAIM_DENIED,
         {
@@ -142,6 +212,7 @@ EVENTS: dict[str, Event] = {
         {
             A.PATIENT: _("Your claim has been settled"),
             A.ADVOCATE: _("A claim you follow has been settled"),
+            A.ADJUSTER: _("A claim you work has been settled"),
         },
         mandatory_for=_DECISION,
     ),

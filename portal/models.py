@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -178,6 +179,53 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
+
+
+class JurisdictionProfile(models.Model):
+    """The dates a claim runs to where its provider is (Provider.jurisdiction names the profile):
+    when the insurer must acknowledge and answer, how long the patient has to answer an offer and
+    to ask for a review. Administrators keep them in the admin; a provider whose jurisdiction has
+    no profile takes DEFAULT_JURISDICTION's."""
+
+    code = models.SlugField(
+        _("code"), max_length=40, unique=True, help_text=_("As providers name it: england-wales.")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    rules_source = models.CharField(
+        _("where the dates come from"),
+        max_length=300,
+        blank=True,
+        help_text=_("The protocol or law, shown to staff beside the dates."),
+    )
+    days_to_acknowledge = models.PositiveSmallIntegerField(
+        _("days to acknowledge a claim"), default=14, validators=[MinValueValidator(1)]
+    )
+    months_to_respond = models.PositiveSmallIntegerField(
+        _("months to give a reasoned response"), default=4, validators=[MinValueValidator(1)]
+    )
+    days_for_records = models.PositiveSmallIntegerField(
+        _("days to provide copies of health records"), default=40, validators=[MinValueValidator(1)]
+    )
+    days_to_answer_offer = models.PositiveSmallIntegerField(
+        _("days the patient has to answer an offer"), default=21, validators=[MinValueValidator(1)]
+    )
+    days_notice_before_lapse = models.PositiveSmallIntegerField(
+        _("days of notice before an offer lapses"), default=7
+    )
+    months_to_ask_for_review = models.PositiveSmallIntegerField(
+        _("months to ask for a review of a decision"), default=1, validators=[MinValueValidator(1)]
+    )
+    days_to_decide_review = models.PositiveSmallIntegerField(
+        _("days to decide a review"), default=28, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("jurisdiction profile")
+        verbose_name_plural = _("jurisdiction profiles")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CoverageQuerySet(models.QuerySet):

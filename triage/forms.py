@@ -119,30 +119,6 @@ class RequestInformationForm(forms.Form):
         return due
 
 
-class OfferForm(forms.Form):
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount offered, in pounds"),
-        min_value=Decimal("0.01"),
-        max_value=AMOUNT_MAX,
-        max_digits=12,
-        decimal_places=2,
-        error_messages={
-            "required": gettext_lazy("Enter the amount offered."),
-            "min_value": gettext_lazy("An offer must be more than £0."),
-            "max_value": gettext_lazy("An offer must be under £1,000,000,000."),
-            "max_digits": gettext_lazy("An offer must be under £1,000,000,000."),
-            "max_whole_digits": gettext_lazy("An offer must be under £1,000,000,000."),
-            "invalid": gettext_lazy("Enter an amount in pounds, like 2500 or 2500.50."),
-        },
-    )
-    note = forms.CharField(
-        label=gettext_lazy("Note to the patient (optional)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        required=False,
-    )
-
-
 class NoteForm(forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Internal note (never shown to the patient)"),

@@ -7,7 +7,6 @@ goes and records why, in words a triage lead can read.
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Subquery, Value
@@ -514,18 +513,3 @@ def claim_request_information(
         claim_transition(claim=claim, to_status=ClaimStatus.INFORMATION_REQUESTED, actor=adjuster)
         message = claim_message_send(claim=claim, author=adjuster, body=body, notify=False)
         return InformationRequest.objects.create(claim=claim, message=message, due_date=due_date)
-
-
-def claim_make_offer(*, claim: Claim, adjuster: User, amount: Decimal, note: str = "") -> Claim:
-    """Offer `amount` to the patient, with an optional note in the thread."""
-    if not claim_access.claim_may_work(adjuster, claim):
-        claim_change_refuse(user=adjuster, claim=claim)
-    if amount <= 0:
-        raise ClaimError(_("An offer must be more than £0."))
-    with transaction.atomic():
-        claim = claim_transition(claim=claim, to_status=ClaimStatus.OFFER_MADE, actor=adjuster)
-        claim.offer_amount = amount
-        claim.save(update_fields=["offer_amount"])
-        if note.strip():
-            claim_message_send(claim=claim, author=adjuster, body=note, notify=False)
-    return claim

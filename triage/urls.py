@@ -13,7 +13,6 @@ urlpatterns = [
         path(f"claims/<uuid:claim_id>/{slug}/", views.claim_form_post, {"form": form}, name=name)
         for slug, form, name in (
             ("request-information", "request_information", "claim_request_information"),
-            ("offer", "offer", "claim_offer"),
             ("messages", "message", "claim_message"),
             ("notes", "note", "claim_note"),
             ("authority", "authority", "claim_authority"),

@@ -32,7 +32,6 @@ from triage import access, selectors, services
 from triage.forms import (
     AssignForm,
     NoteForm,
-    OfferForm,
     ReasonForm,
     RequestInformationForm,
     RoutingRuleForm,
@@ -120,7 +119,6 @@ def _claim_context(request: HttpRequest, claim, **forms) -> dict:
         "message_form": forms.get("message_form") or MessageForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "request_form": forms.get("request_form") or RequestInformationForm(),
-        "offer_form": forms.get("offer_form") or OfferForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "authority_form": forms.get("authority_form") or AuthorityDecisionForm(),
         "may_verify_authority": claim_access.claim_may_verify_authority(user, claim),
@@ -134,14 +132,12 @@ def _claim_context(request: HttpRequest, claim, **forms) -> dict:
 SIMPLE_ACTIONS = {
     "acknowledge": ClaimStatus.UNDER_REVIEW,
     "deny": ClaimStatus.DENIED,
-    "settle": ClaimStatus.SETTLED,
     "close": ClaimStatus.CLOSED,
     "reopen": ClaimStatus.UNDER_REVIEW,
 }
 DONE_MESSAGES = {
     "acknowledge": gettext_lazy("Claim acknowledged: it is now under review."),
     "deny": gettext_lazy("Claim denied. The patient sees your reason."),
-    "settle": gettext_lazy("Claim marked as settled."),
     "close": gettext_lazy("Claim closed."),
     "reopen": gettext_lazy("Claim reopened for review."),
 }
@@ -189,14 +185,6 @@ STAFF_CLAIM_FORMS = {
             claim=claim, adjuster=request.user, **data
         ),
         gettext_lazy("Your request has been sent to the patient."),
-    ),
-    "offer": StaffClaimForm(
-        OfferForm,
-        "offer_form",
-        lambda request, claim, data: services.claim_make_offer(
-            claim=claim, adjuster=request.user, **data
-        ),
-        gettext_lazy("Your offer has been sent to the patient."),
     ),
     "message": StaffClaimForm(
         MessageForm,

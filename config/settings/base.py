@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "intake",
     "triage",
     "documents",
+    "resolution",
     "notifications",
     "demo",
 ]

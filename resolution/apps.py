@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ResolutionConfig(AppConfig):
+    """How a claim ends: offers and the patient's answers, letters, settlement and payment,
+    reserves, reviews of decisions, and the dates the patient can see."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "resolution"
+    verbose_name = "Resolution"

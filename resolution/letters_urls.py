@@ -1,0 +1,3 @@
+"""The letters pages' URLs (in the "resolution" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The offers pages' URLs (in the "resolution" namespace)."""
+
+urlpatterns: list = []

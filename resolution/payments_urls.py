@@ -1,0 +1,3 @@
+"""The payments pages' URLs (in the "resolution" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The reviews pages' URLs (in the "resolution" namespace)."""
+
+urlpatterns: list = []
