@@ -2,11 +2,13 @@
 
 import uuid
 
+from django.conf import settings
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from portal import access
-from portal.models import AuditAction, Coverage, Insurer, Role, User
+from portal.models import AuditAction, Coverage, Insurer, JurisdictionProfile, Role, User
 from portal.services import audit_event_record
 
 
@@ -42,3 +44,22 @@ def insurer_list_for_user(*, user: User) -> QuerySet[Insurer]:
 def triage_leads_of(*, insurer_id) -> QuerySet[User]:
     """The active triage leads of an insurer: who is told of its escalations and overdue claims."""
     return User.objects.filter(role=Role.TRIAGE_LEAD, insurer_id=insurer_id, is_active=True)
+
+
+def jurisdiction_profile(code: str) -> JurisdictionProfile:
+    """The dates that apply where a provider is (Provider.jurisdiction): its profile, else the
+    DEFAULT_JURISDICTION's, else the built-in defaults (England and Wales) unsaved, so a claim
+    always has dates to show."""
+    profiles = {
+        p.code: p
+        for p in JurisdictionProfile.objects.filter(
+            code__in={code or "", settings.DEFAULT_JURISDICTION}
+        )
+    }
+    return (
+        profiles.get(code)
+        or profiles.get(settings.DEFAULT_JURISDICTION)
+        or JurisdictionProfile(
+            code=settings.DEFAULT_JURISDICTION, name=settings.DEFAULT_JURISDICTION
+        )
+    )
