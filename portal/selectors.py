@@ -3,7 +3,6 @@
 import uuid
 
 from django.conf import settings
-
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
