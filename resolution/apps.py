@@ -8,3 +8,9 @@ class ResolutionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "resolution"
     verbose_name = "Resolution"
+
+    def ready(self) -> None:
+        # Letters are written when a claim moves (intake announces the move).
+        from resolution import letters_receivers
+
+        letters_receivers.connect()

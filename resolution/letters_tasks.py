@@ -1,0 +1,1 @@
+"""The letters tasks (imported by resolution/tasks.py for autodiscovery)."""

@@ -1,0 +1,1 @@
+"""The offers tasks (imported by resolution/tasks.py for autodiscovery)."""
