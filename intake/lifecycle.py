@@ -124,7 +124,15 @@ _MOVES = (
     ),
     *(
         Move(S.REVIEW_REQUESTED, status, _INSURER, reason_required=True, event="review_decided")
-        for status in (*REVIEWABLE, S.UNDER_REVIEW)
+        for status in REVIEWABLE
+    ),
+    Move(
+        S.REVIEW_REQUESTED,
+        S.UNDER_REVIEW,
+        _INSURER,
+        reason_required=True,
+        guard=_authority_form_checked,
+        event="review_decided",
     ),
     Move(
         S.DENIED,

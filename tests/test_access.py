@@ -117,7 +117,8 @@ def world() -> World:
         "adm": AdministratorFactory(),
     }
     assert set(people) == set(PEOPLE)
-    every_scope = dict.fromkeys(SCOPES, True)
+    # The four scopes each have an advocate without them; answering offers is held by all four.
+    every_scope = dict.fromkeys((*SCOPES, "may_answer_offers"), True)
     authority = AuthorityFactory(patient=patient, advocate=people["adv"], **every_scope)
     for name, scope in zip(("-do", "-up", "-me", "-ud"), SCOPES, strict=True):
         AuthorityFactory(patient=patient, advocate=people[name], **{**every_scope, scope: False})
@@ -212,6 +213,7 @@ claim_may_message S                 x   .   x   x   x   .   x   .   .   x   .   
 claim_may_message U                 x   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .
 claim_may_message F                 .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 claim_may_answer S                  x   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .
+claim_may_answer_for_patient S      x   .   x   x   x   x   x   .   .   .   .   .   .   .   .   .
 claim_may_submit S                  x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
 claim_may_edit_draft S              .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 claim_may_edit_draft D              x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
@@ -311,6 +313,9 @@ ASK = {
     "claim_may_message U": lambda w, u: _yes(ia.claim_may_message(u, w.claims["U"])),
     "claim_may_message F": lambda w, u: _yes(ia.claim_may_message(u, w.claims["F"])),
     "claim_may_answer S": lambda w, u: _yes(ia.claim_may_answer(u, w.claims["S"])),
+    "claim_may_answer_for_patient S": (
+        lambda w, u: _yes(ia.claim_may_answer_for_patient(u, w.claims["S"]))
+    ),
     "claim_may_submit S": lambda w, u: _yes(ia.claim_may_submit(u, w.claims["S"])),
     "claim_may_edit_draft S": lambda w, u: _yes(ia.claim_may_edit_draft(u, w.claims["S"])),
     "claim_may_edit_draft D": lambda w, u: _yes(ia.claim_may_edit_draft(u, w.claims["D"])),

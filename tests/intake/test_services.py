@@ -154,6 +154,32 @@ def test_claim_transition_makes_each_allowed_move_for_its_actor(from_status, to_
     assert "MRI" not in all_details
 
 
+#: Every allowed move with each kind of person the table does not name for it.
+WRONG_KINDS = [
+    (from_status, to_status, kind)
+    for (from_status, to_status), move in sorted(LIFECYCLE.items())
+    for kind in sorted(set(Actor) - move.actors)
+]
+
+
+@pytest.mark.parametrize(("from_status", "to_status", "kind"), WRONG_KINDS)
+def test_claim_transition_refuses_each_move_to_everyone_it_does_not_name(
+    from_status, to_status, kind
+):
+    claim = _worked_claim(from_status)
+    if from_status == S.DRAFT:
+        Claim.objects.filter(pk=claim.pk).update(reference="TEST-DRAFT")
+    actor = _actor(kind, claim)
+
+    with pytest.raises(TransitionNotPermitted):
+        claim_transition(claim=claim, to_status=to_status, actor=actor, reason=REASON)
+
+    assert _stored(claim).status == from_status
+    assert _history(claim) == []
+    [refusal] = _audit(claim, AuditAction.ACCESS_REFUSED)
+    assert refusal.actor == actor
+
+
 @pytest.mark.parametrize(("from_status", "to_status"), REFUSED_PAIRS)
 def test_claim_transition_refuses_every_move_not_in_the_table(from_status, to_status):
     claim = _worked_claim(from_status)
@@ -303,17 +329,27 @@ def test_a_triage_lead_of_the_claims_insurer_may_act_for_the_insurer():
 
 DENY_AND_REOPEN = [
     (S.UNDER_REVIEW, S.DENIED),
+    (S.COUNTER_PROPOSED, S.DENIED),
+    (S.OFFER_DECLINED, S.DENIED),
+    (S.OFFER_LAPSED, S.DENIED),
     (S.DENIED, S.UNDER_REVIEW),
     (S.CLOSED, S.UNDER_REVIEW),
 ]
+#: A review's outcome, upheld or changed, always says why.
+REVIEW_OUTCOMES = [
+    (S.REVIEW_REQUESTED, S.DENIED),
+    (S.REVIEW_REQUESTED, S.SETTLED),
+    (S.REVIEW_REQUESTED, S.CLOSED),
+    (S.REVIEW_REQUESTED, S.UNDER_REVIEW),
+]
 
 
-def test_exactly_refusals_and_reopenings_require_a_reason():
+def test_exactly_refusals_reopenings_and_review_outcomes_require_a_reason():
     required = {pair for pair, move in LIFECYCLE.items() if move.reason_required}
-    assert required == set(DENY_AND_REOPEN)
+    assert required == set(DENY_AND_REOPEN + REVIEW_OUTCOMES)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), DENY_AND_REOPEN)
+@pytest.mark.parametrize(("from_status", "to_status"), DENY_AND_REOPEN + REVIEW_OUTCOMES)
 @pytest.mark.parametrize("reason", ["", "   \n\t "], ids=["blank", "whitespace"])
 def test_claim_transition_refuses_a_deny_or_reopen_without_a_reason(from_status, to_status, reason):
     claim = _worked_claim(from_status)
