@@ -161,7 +161,8 @@ def test_information_requests_reach_the_patient_whatever_their_preferences(
     [
         (S.UNDER_REVIEW, S.OFFER_MADE, "offer_made"),
         (S.UNDER_REVIEW, S.DENIED, "claim_denied"),
-        (S.OFFER_MADE, S.SETTLED, "claim_settled"),
+        # The insurer accepts the patient's counter-proposal.
+        (S.COUNTER_PROPOSED, S.SETTLED, "claim_settled"),
     ],
 )
 def test_decisions_reach_the_patient_even_with_everything_switched_off(
