@@ -1,6 +1,7 @@
 """Run the benchmarks, print a table and write var/bench/results.json.
 
-    python -m bench.run [documents] [triage] [notifications]     (default: every one present)
+    python -m bench.run [documents] [triage] [notifications] [resolution] [letters] [load]
+                                                           (default: every one present)
 
 Each bench/<feature>.py has `measure() -> list[dict]`, run here inside a configured Django: a
 fresh PostgreSQL database (created for the run, dropped after; BENCH_DATABASE_URL names the
@@ -18,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "var" / "bench" / "results.json"
-FEATURES = ("documents", "triage", "notifications", "load")
+FEATURES = ("documents", "triage", "notifications", "resolution", "letters", "load")
 
 
 def _configure() -> None:
