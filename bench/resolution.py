@@ -92,7 +92,10 @@ def case_page_queries(claim: Claim) -> tuple[int, int]:
         _check(client.get(url).status_code == 200, f"{url} did not render")
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
-        _check("RES-BENCH" in response.content.decode(), f"{url} did not show the claim")
+        shown = response.content.decode()
+        _check(claim.reference in shown, f"{url} did not show the claim")
+        # Every round is on the page: the first offer's amount as well as the open one's.
+        _check(pounds(Decimal(1000)) in shown, f"{url} did not show the first round")
         counts.append(len(queries))
     return counts[0], counts[1]
 
