@@ -3,7 +3,8 @@
 #
 #   scripts/bootstrap.sh [runtime|dev]     (default: runtime)
 #
-# runtime: clamd + requirements/local.txt (Django, Celery, the embedded S3 server).
+# runtime: clamd, Pango and a font for the letters (WeasyPrint) + requirements/local.txt (Django,
+#          Celery, the embedded S3 server).
 # dev:     also Chromium for the browser tests + requirements/dev.txt (pytest, Playwright, ruff).
 #
 # Safe to re-run; when everything is already there it only checks and returns in about a second.
@@ -40,6 +41,13 @@ missing=()
 # Playwright's own browser download cannot work here; the browser tests drive Debian's Chromium.
 # Of its recommended packages only the fonts matter headless (the rest are desktop services).
 [ "$mode" = dev ] && [ ! -x /usr/bin/chromium ] && missing+=(chromium fonts-liberation)
+# Letters are PDFs drawn by WeasyPrint, which lays text out with Pango and needs a font with wide
+# coverage (patients' names in any script): DejaVu, the letters' first font. Both runtime and dev.
+# Decided by ldconfig's cache, read once (grep -q in a pipe would trip pipefail).
+libraries=$(/sbin/ldconfig -p 2>/dev/null || true)
+[[ $libraries == *libpango-1.0.so.0* ]] || missing+=(libpango-1.0-0)
+[[ $libraries == *libpangoft2-1.0.so.0* ]] || missing+=(libpangoft2-1.0-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # Debian's python3 lacks venv (and so pip) until python3-venv is installed.
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 # The broker/cache: only when neither a running server nor the binary is present.
