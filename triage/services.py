@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
@@ -15,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake import access as claim_access
-from intake.models import OPEN_FOR_ADJUSTER, Claim, ClaimStatus, InformationRequest
+from intake.models import (
+    DECISION_PENDING,
+    OPEN_FOR_ADJUSTER,
+    Claim,
+    ClaimStatus,
+    InformationRequest,
+)
 from intake.services import (
     ClaimError,
     TransitionNotPermitted,
@@ -23,9 +30,10 @@ from intake.services import (
     claim_message_send,
     claim_transition,
 )
+from notifications.outbox import notification_create_for_event
 from portal.access import admin_site_may_use, audit_refusal, refuse
 from portal.models import AuditAction, Coverage, Insurer, Role, User
-from portal.selectors import triage_leads_of
+from portal.selectors import jurisdiction_profile, triage_leads_of
 from portal.services import audit_event_record
 from triage import access
 from triage.alerts import alert_triage_leads
@@ -149,14 +157,36 @@ def _send_to_needs_triage(claim: Claim, reason: str) -> Claim:
 
 
 def _apply_rule(claim: Claim, rule: RoutingRule) -> None:
-    today = timezone.localdate()
     # Both dates first: a rule that fails here has changed nothing on the claim.
-    acknowledge_by = add_business_days(today, rule.days_to_acknowledge)
-    decide_by = add_business_days(today, rule.days_to_decide)
+    acknowledge_by, decide_by = _due_dates(
+        claim, days_to_acknowledge=rule.days_to_acknowledge, days_to_decide=rule.days_to_decide
+    )
     claim.team = rule.team
     claim.priority = rule.priority
     claim.acknowledge_by, claim.decide_by = acknowledge_by, decide_by
     claim.save(update_fields=["insurer", "team", "priority", "acknowledge_by", "decide_by"])
+
+
+def _due_dates(
+    claim: Claim, *, days_to_acknowledge: int, days_to_decide: int
+) -> tuple[datetime.date, datetime.date]:
+    """(acknowledge by, decide by): the insurer's service levels in business days from today,
+    but never later than its jurisdiction's limits from the day the claim was sent (England and
+    Wales: the Pre-Action Protocol's 14 days and 4 months). An insurer may promise quicker, not
+    slower."""
+    today = timezone.localdate()
+    sent = timezone.localdate(claim.submitted_at) if claim.submitted_at else today
+    profile = jurisdiction_profile(claim.provider.jurisdiction if claim.provider_id else "")
+    return (
+        min(
+            add_business_days(today, days_to_acknowledge),
+            sent + datetime.timedelta(days=profile.days_to_acknowledge),
+        ),
+        min(
+            add_business_days(today, days_to_decide),
+            sent + relativedelta(months=profile.months_to_respond),
+        ),
+    )
 
 
 def _assign_within_team(
@@ -294,37 +324,68 @@ def claims_route_waiting(*, now: datetime.datetime | None = None) -> int:
 
 
 def claims_flag_overdue(*, today: datetime.date | None = None) -> int:
-    """Alert the insurer's triage leads once per breach of a due date; returns the alerts sent."""
+    """For each breach of a due date, tell the patient's side once that the insurer missed it,
+    and alert the insurer's triage leads once; returns the alerts sent to leads."""
     today = today or timezone.localdate()
     sent = 0
     for claim in Claim.objects.filter(past_a_due_date(today)).select_related("insurer"):
-        # With nobody to tell, the breach stays unrecorded: a lead added later hears of it.
-        if triage_leads_of(insurer_id=claim.insurer_id).exists():
-            sent += sum(_alert_breach_once(claim, breach) for breach in _breaches(claim, today))
+        has_leads = triage_leads_of(insurer_id=claim.insurer_id).exists()
+        sent += sum(
+            _alert_breach_once(claim, breach, leads=has_leads, today=today)
+            for breach in _breaches(claim, today)
+        )
     return sent
+
+
+def breach_key(what: str, due: datetime.date) -> str:
+    """How a missed date is named in Claim.overdue_alerts: "acknowledge:2027-03-03"."""
+    return f"{what}:{due.isoformat()}"
+
+
+def patient_told_key(breach: str) -> str:
+    """The mark in Claim.overdue_alerts that the patient's side was told of `breach`."""
+    return f"patient-told:{breach}"
 
 
 def _breaches(claim: Claim, today: datetime.date) -> list[str]:
     breaches = []
     awaiting = claim.status in AWAITING_ACKNOWLEDGEMENT
     if awaiting and claim.acknowledge_by and claim.acknowledge_by < today:
-        breaches.append(f"acknowledge:{claim.acknowledge_by.isoformat()}")
-    if claim.decide_by and claim.decide_by < today:
-        breaches.append(f"decide:{claim.decide_by.isoformat()}")
+        breaches.append(breach_key("acknowledge", claim.acknowledge_by))
+    undecided = awaiting or claim.status in DECISION_PENDING
+    if undecided and claim.decide_by and claim.decide_by < today:
+        breaches.append(breach_key("decide", claim.decide_by))
     return breaches
 
 
-def _alert_breach_once(claim: Claim, breach: str) -> bool:
-    """Record the breach and alert the leads in one transaction; False when it was already
-    alerted (a repeated sweep)."""
+def _alert_breach_once(claim: Claim, breach: str, *, leads: bool, today: datetime.date) -> bool:
+    """Tell the patient (and advocates) that the insurer missed a date, and alert the leads, each
+    once, recorded in the same transaction as the notices; True when the leads were alerted now.
+
+    The patient's notice does not wait for a lead: it is marked apart. With no lead to tell, the
+    breach itself stays unrecorded, so a lead added later still hears of it."""
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().get(pk=claim.pk)
-        if breach in locked.overdue_alerts:
-            return False
-        locked.overdue_alerts = [*locked.overdue_alerts, breach]
-        locked.save(update_fields=["overdue_alerts"])
-        alert_triage_leads(claim=locked, subject="overdue")
-        return True
+        locked = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("claimant")
+            .get(pk=claim.pk)
+        )
+        if breach not in _breaches(locked, today):
+            return False  # acknowledged or decided since the sweep read it
+        recorded = list(locked.overdue_alerts)
+        if patient_told_key(breach) not in recorded:
+            notification_create_for_event(
+                kind="date_missed", event_key=f"date-missed:{locked.pk}:{breach}", claim=locked
+            )
+            recorded.append(patient_told_key(breach))
+        alerted = leads and breach not in recorded
+        if alerted:
+            alert_triage_leads(claim=locked, subject="overdue")
+            recorded.append(breach)
+        if recorded != locked.overdue_alerts:
+            locked.overdue_alerts = recorded
+            locked.save(update_fields=["overdue_alerts"])
+        return alerted
 
 
 # --- The triage lead's and the staff's changes ----------------------------------------------
@@ -366,15 +427,14 @@ FALLBACK_DAYS_TO_ACKNOWLEDGE, FALLBACK_DAYS_TO_DECIDE = 5, 60
 
 
 def _apply_service_levels(claim: Claim) -> None:
-    """Due dates for a claim taken by hand: the service levels of the insurer's default rule."""
+    """Due dates for a claim taken by hand: the service levels of the insurer's default rule,
+    capped by the jurisdiction's (see _due_dates)."""
     rule = RoutingRule.objects.filter(insurer_id=claim.insurer_id, is_default=True).first()
     usable = rule is not None and _rule_problem(rule) is None
-    today = timezone.localdate()
-    claim.acknowledge_by = add_business_days(
-        today, rule.days_to_acknowledge if usable else FALLBACK_DAYS_TO_ACKNOWLEDGE
-    )
-    claim.decide_by = add_business_days(
-        today, rule.days_to_decide if usable else FALLBACK_DAYS_TO_DECIDE
+    claim.acknowledge_by, claim.decide_by = _due_dates(
+        claim,
+        days_to_acknowledge=rule.days_to_acknowledge if usable else FALLBACK_DAYS_TO_ACKNOWLEDGE,
+        days_to_decide=rule.days_to_decide if usable else FALLBACK_DAYS_TO_DECIDE,
     )
     claim.priority = rule.priority if usable else claim.priority
 

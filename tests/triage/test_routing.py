@@ -138,6 +138,10 @@ def _recipients() -> list[str]:
     return sorted(address for message in mail.outbox for address in message.recipients())
 
 
+def _sent_to(user: User) -> list:
+    return [message for message in mail.outbox if user.email in message.recipients()]
+
+
 # --- Insurer ------------------------------------------------------------------------------------
 
 
@@ -618,24 +622,25 @@ def test_overdue_sweep_alerts_once_per_breach(insured, django_capture_on_commit_
     later = _flag(DAY + _days(3), django_capture_on_commit_callbacks)
 
     assert (on_the_day, first, again, later) == (0, 1, 0, 0)
-    assert _recipients() == [lead.email]
-    [message] = mail.outbox
-    assert claim.reference in message.body
-    for words in HEALTH_WORDS:
-        assert words not in message.body
+    # The lead is alerted, and the patient told the insurer missed its date: each once.
+    assert _recipients() == sorted([lead.email, claim.claimant.email])
+    for message in mail.outbox:
+        assert claim.reference in message.body
+        for words in HEALTH_WORDS:
+            assert words not in message.body
 
 
 def test_overdue_sweep_alerts_each_breach_of_a_claim(insured, django_capture_on_commit_callbacks):
-    TriageLeadFactory(insurer=insured.insurer)
-    _worked(insured, S.ASSIGNED, acknowledge_by=DAY - _days(40), decide_by=DAY - _days(1))
+    lead = TriageLeadFactory(insurer=insured.insurer)
+    claim = _worked(insured, S.ASSIGNED, acknowledge_by=DAY - _days(40), decide_by=DAY - _days(1))
 
     assert _flag(DAY, django_capture_on_commit_callbacks) == 2
     assert _flag(DAY, django_capture_on_commit_callbacks) == 0
-    assert len(mail.outbox) == 2
+    assert (len(_sent_to(lead)), len(_sent_to(claim.claimant))) == (2, 2)
 
 
 def test_a_new_decide_by_date_missed_alerts_again(insured, django_capture_on_commit_callbacks):
-    TriageLeadFactory(insurer=insured.insurer)
+    lead = TriageLeadFactory(insurer=insured.insurer)
     claim = _worked(
         insured, S.UNDER_REVIEW, acknowledge_by=DAY - _days(40), decide_by=DAY - _days(1)
     )
@@ -646,7 +651,7 @@ def test_a_new_decide_by_date_missed_alerts_again(insured, django_capture_on_com
     assert _flag(DAY + _days(5), django_capture_on_commit_callbacks) == 0
     assert _flag(DAY + _days(11), django_capture_on_commit_callbacks) == 1
     assert _flag(DAY + _days(11), django_capture_on_commit_callbacks) == 0
-    assert len(mail.outbox) == 2
+    assert (len(_sent_to(lead)), len(_sent_to(claim.claimant))) == (2, 2)
 
 
 @pytest.mark.parametrize("status", [S.OFFER_MADE, S.SETTLED, S.DENIED, S.CLOSED, S.WITHDRAWN])
@@ -673,7 +678,7 @@ def test_claim_waiting_in_the_team_queue_past_its_acknowledge_by_date_is_flagged
     insured, django_capture_on_commit_callbacks
 ):
     lead = TriageLeadFactory(insurer=insured.insurer)
-    _submitted(
+    claim = _submitted(
         insured.provider,
         insurer=insured.insurer,
         team=insured.team,
@@ -682,7 +687,7 @@ def test_claim_waiting_in_the_team_queue_past_its_acknowledge_by_date_is_flagged
     )
 
     assert _flag(DAY, django_capture_on_commit_callbacks) == 1
-    assert _recipients() == [lead.email]
+    assert _recipients() == sorted([lead.email, claim.claimant.email])
 
 
 # --- Submission queues routing ------------------------------------------------------------------
