@@ -11,6 +11,13 @@ class ResolutionConfig(AppConfig):
 
     def ready(self) -> None:
         # Letters are written when a claim moves (intake announces the move).
-        from resolution import letters_receivers
+        from resolution import (
+            checks,  # noqa: F401  (registers the bank details key check)
+            letters_receivers,
+        )
 
         letters_receivers.connect()
+        # A review is left only by its outcome (resolution/reviews.py records it).
+        from resolution import reviews_receivers
+
+        reviews_receivers.connect()

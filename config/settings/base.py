@@ -476,6 +476,17 @@ NOTIFICATION_DISPATCH_BATCH = env.int("NOTIFICATION_DISPATCH_BATCH", default=100
 # Deliver in the process that made the change instead of through the notify queue (tests).
 NOTIFICATIONS_DELIVER_IN_PROCESS = env.bool("NOTIFICATIONS_DELIVER_IN_PROCESS", default=False)
 
+# --- Bank details of settled claims (resolution/encryption.py) -------------------------------
+# Fernet keys, comma-separated: the first encrypts, every one decrypts, so a key is rotated by
+# putting a new one first, running `manage.py bank_details_rotate`, then removing the old one.
+# Generate one with:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# https://cryptography.io/en/latest/fernet/#cryptography.fernet.MultiFernet
+BANK_DETAILS_KEYS = env.list("BANK_DETAILS_KEYS", default=[])
+# With no key set, development (DEBUG) encrypts with a key derived from SECRET_KEY; with DEBUG off
+# the system check resolution.E001 fails instead. Not read from the environment on purpose.
+BANK_DETAILS_DEVELOPMENT_KEY = DEBUG
+
 # --- Health checks ----------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
 # /health/ answers from results this fresh, so probes cannot load the services it checks.

@@ -13,3 +13,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Bank details are encrypted with the key derived from SECRET_KEY, as in development; the
+# production check (resolution.E001) is tested with settings of its own.
+BANK_DETAILS_DEVELOPMENT_KEY = True
