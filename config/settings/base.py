@@ -416,6 +416,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.notifications_sweep_undelivered",
         "schedule": crontab(minute="*"),
     },
+    # Offers: the warning before an offer lapses, and the lapse once its answer-by date has
+    # passed (both idempotent; hourly, so an offer lapses within the hour after midnight).
+    "offers-warn-lapsing": {
+        "task": "resolution.offers_tasks.offers_warn_lapsing_task",
+        "schedule": crontab(minute=7),
+    },
+    "offers-lapse-due": {
+        "task": "resolution.offers_tasks.offers_lapse_due_task",
+        "schedule": crontab(minute=3),
+    },
     "notifications-send-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(minute=0, hour=env.int("NOTIFICATION_DIGEST_HOUR_UTC", default=7)),

@@ -100,7 +100,9 @@ def test_a_claim_goes_from_submission_to_an_offer(
     expect(staff.get_by_text("The letter is attached.")).to_be_visible()
     expect(staff.get_by_role("link", name="discharge.pdf")).to_be_visible()
     staff.get_by_text("Make an offer").click()
-    staff.get_by_label("Amount offered, in pounds").fill("15000")
+    staff.get_by_label("General damages (pain, suffering, loss of amenity), past amount").fill(
+        "15000"
+    )
     staff.get_by_role("button", name="Send offer").click()
     expect(staff.get_by_text("Your offer has been sent to the patient.")).to_be_visible()
 

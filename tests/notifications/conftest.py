@@ -1,6 +1,7 @@
 """A claim of an insurer with its patient, assigned adjuster and triage lead, whose answers hold
 words no notification may ever repeat."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from intake.models import Claim, ClaimStatus
 from portal.models import User
+from resolution.models import Offer, OfferState
 from tests.factories import (
     AdjusterFactory,
     ClaimFactory,
@@ -38,6 +40,15 @@ SECRETS = [
     "discharge-letter.pdf",
 ]
 
+#: A claim in one of these statuses has had an offer, answered this way.
+OFFER_STATE_OF = {
+    ClaimStatus.OFFER_MADE: OfferState.OPEN,
+    ClaimStatus.COUNTER_PROPOSED: OfferState.COUNTERED,
+    ClaimStatus.OFFER_DECLINED: OfferState.DECLINED,
+    ClaimStatus.OFFER_LAPSED: OfferState.LAPSED,
+    ClaimStatus.SETTLED: OfferState.ACCEPTED,
+}
+
 
 @dataclass
 class World:
@@ -66,8 +77,17 @@ def make_world(status: str = ClaimStatus.ASSIGNED) -> World:
         description=DESCRIPTION,
         injuries=INJURIES,
         claimed_amount=CLAIMED_AMOUNT,
-        offer_amount=OFFER_AMOUNT,
     )
+    if status in OFFER_STATE_OF:
+        # The round behind the status, whose amount no notification may name either.
+        Offer.objects.create(
+            claim=claim,
+            round=1,
+            made_by=adjuster,
+            amount=OFFER_AMOUNT,
+            respond_by=timezone.localdate() + datetime.timedelta(days=21),
+            state=OFFER_STATE_OF[status],
+        )
     return World(patient=patient, adjuster=adjuster, lead=lead, claim=claim)
 
 

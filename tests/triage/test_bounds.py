@@ -10,12 +10,13 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import ClaimStatus
+from intake.models import Claim, ClaimStatus
 from intake.services import claim_submit
+from resolution.offers_forms import OfferForm
 from tests.factories import UserFactory, complete_draft
 from tests.portal.test_selectors import _signed_in
 from tests.triage.test_views import Insurer
-from triage.forms import OfferForm, RequestInformationForm
+from triage.forms import RequestInformationForm
 from triage.models import AdjusterProfile, RoutingDecision, RoutingRule
 from triage.services import claim_assign, claim_route, claims_route_waiting
 
@@ -197,10 +198,10 @@ def test_a_lead_assigns_by_hand_despite_a_default_rule_with_unusable_days(ours):
 
 
 def test_an_offer_has_a_ceiling():
-    form = OfferForm({"amount": "1000000000", "note": ""})
+    form = OfferForm({"general_damages_past": "1000000000"}, claim=Claim())
 
     assert not form.is_valid()
-    assert form.errors["amount"] == ["An offer must be under £1,000,000,000."]
+    assert form.errors["general_damages_past"] == ["An offer must be under £1,000,000,000."]
 
 
 @pytest.mark.parametrize("days_ahead", [0, 366, None])

@@ -77,7 +77,7 @@ def _claim_urls(claim) -> list[tuple[str, str, dict]]:
             reverse("triage:claim_request_information", args=[pk]),
             {"body": "x", "due_date": "2099-01-01"},
         ),
-        ("post", reverse("triage:claim_offer", args=[pk]), {"amount": "10"}),
+        ("post", reverse("resolution:offer_make", args=[pk]), {"general_damages_past": "10"}),
         ("post", reverse("triage:claim_message", args=[pk]), {"body": "x"}),
         ("post", reverse("triage:claim_note", args=[pk]), {"body": "x"}),
         ("get", reverse("triage:claim_assign", args=[pk]), {}),
@@ -167,7 +167,9 @@ def test_the_adjuster_works_a_claim_from_queue_to_offer(ours, django_capture_on_
     assert "Swab" not in "".join(message.body + message.subject for message in mail.outbox)
 
     adjuster.post(reverse("triage:claim_note", args=[claim.pk]), {"body": "Looks strong"})
-    adjuster.post(reverse("triage:claim_offer", args=[claim.pk]), {"amount": "12000", "note": ""})
+    adjuster.post(
+        reverse("resolution:offer_make", args=[claim.pk]), {"general_damages_past": "12000"}
+    )
 
     case = patient.get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
     claim.refresh_from_db()
