@@ -44,11 +44,18 @@ from triage.models import AdjusterProfile, RoutingDecision, Team
 #: The moves that make a decision a review may look at. A move out of REVIEW_REQUESTED back into
 #: one of them is the review's outcome (upheld), not a new decision.
 DECISIONS = (ClaimStatus.DENIED, ClaimStatus.SETTLED)
+#: The history rows the window is worked out from: the decisions, and the reviews asked for.
+WINDOW_MOVES = (*DECISIONS, ClaimStatus.REVIEW_REQUESTED)
 
 
 def claim_profile(claim: Claim) -> JurisdictionProfile:
     """The jurisdiction profile whose dates the claim runs to (its provider's)."""
     return jurisdiction_profile(claim.provider.jurisdiction if claim.provider_id else "")
+
+
+def window_changes(claim: Claim) -> QuerySet[ClaimStatusChange]:
+    """The claim's history rows `review_window` reads."""
+    return ClaimStatusChange.objects.filter(claim=claim, to_status__in=WINDOW_MOVES)
 
 
 def decision_change(changes: Iterable[ClaimStatusChange]) -> ClaimStatusChange | None:
@@ -59,24 +66,32 @@ def decision_change(changes: Iterable[ClaimStatusChange]) -> ClaimStatusChange |
         for c in changes
         if c.to_status in DECISIONS and c.from_status != ClaimStatus.REVIEW_REQUESTED
     ]
-    return max(decisions, key=lambda c: (c.occurred_at, c.pk), default=None)
+    # By id, the order the moves were made in: the claim's lock serialises them.
+    return max(decisions, key=lambda c: c.pk, default=None)
 
 
 def review_window(
     *,
     status: str,
     changes: Iterable[ClaimStatusChange],
-    reviews: Iterable[Review],
     profile: JurisdictionProfile,
+    reviews: Iterable[Review] = (),
 ) -> datetime.date | None:
-    """The last day to ask for a review, from rows already read (so a page with many claims or
-    many rows reads them once), or None when there is nothing to review or it has been."""
+    """The last day to ask for a review, from rows already read (so a page reads them once), or
+    None when there is nothing to review or the decision has been reviewed.
+
+    `changes` are the rows of `window_changes`: a move into review_requested after the decision
+    means it has been reviewed. A caller holding only the decisions passes the claim's `reviews`
+    instead: one asked for after the decision was made means the same."""
     if status not in REVIEWABLE:
         return None
+    changes = list(changes)
     decision = decision_change(changes)
     if decision is None:
         return None
-    if any(r.requested_at >= decision.occurred_at for r in reviews):
+    if any(
+        c.to_status == ClaimStatus.REVIEW_REQUESTED and c.pk > decision.pk for c in changes
+    ) or any(r.requested_at >= decision.occurred_at for r in reviews):
         return None
     decided_on = timezone.localdate(decision.occurred_at)
     return decided_on + relativedelta(months=profile.months_to_ask_for_review)
@@ -86,14 +101,11 @@ def review_deadline(claim: Claim) -> datetime.date | None:
     """The last day the patient may ask for a review of the claim's decision: the day it was
     decided (for a closed claim, the refusal or settlement before it) plus the jurisdiction's
     months_to_ask_for_review; None when the claim is not reviewable or the decision has already
-    been reviewed."""
+    been reviewed (one review per decision)."""
     if claim.status not in REVIEWABLE:
         return None
     return review_window(
-        status=claim.status,
-        changes=ClaimStatusChange.objects.filter(claim=claim, to_status__in=DECISIONS),
-        reviews=Review.objects.filter(claim=claim).only("requested_at"),
-        profile=claim_profile(claim),
+        status=claim.status, changes=window_changes(claim), profile=claim_profile(claim)
     )
 
 
@@ -199,14 +211,9 @@ def _open_decision(
     """The decision a review may be asked for now, or ReviewError saying why there is none."""
     if claim.status not in REVIEWABLE:
         raise ReviewError(_("There is no decision on this claim to review."))
-    changes = list(
-        ClaimStatusChange.objects.filter(claim=claim, to_status__in=DECISIONS).select_related(
-            "actor"
-        )
-    )
+    changes = list(window_changes(claim).select_related("actor"))
     decision = decision_change(changes)
-    reviews = Review.objects.filter(claim=claim).only("requested_at")
-    deadline = review_window(status=claim.status, changes=changes, reviews=reviews, profile=profile)
+    deadline = review_window(status=claim.status, changes=changes, profile=profile)
     if decision is None:
         raise ReviewError(_("There is no decision on this claim to review."))
     if deadline is None:

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from documents.access import document_may_upload
 from intake import access as claim_access
-from intake.models import REVIEWABLE, Claim, ClaimStatus, ClaimStatusChange
+from intake.models import REVIEWABLE, Claim, ClaimStatus
 from resolution.models import Review
-from resolution.reviews import DECISIONS, claim_profile, review_may_decide, review_window
+from resolution.reviews import claim_profile, review_may_decide, review_window, window_changes
 from resolution.reviews_forms import ReviewDecideForm
 
 register = template.Library()
@@ -29,21 +29,17 @@ def _latest_review(claim: Claim) -> Review | None:
     )
 
 
-def _deadline(claim: Claim, latest: Review | None) -> datetime.date | None:
-    # The latest review is enough: a decision has been reviewed when any review came after it.
+def _deadline(claim: Claim) -> datetime.date | None:
     if claim.status not in REVIEWABLE:
         return None
     return review_window(
-        status=claim.status,
-        changes=ClaimStatusChange.objects.filter(claim=claim, to_status__in=DECISIONS),
-        reviews=[latest] if latest else [],
-        profile=claim_profile(claim),
+        status=claim.status, changes=window_changes(claim), profile=claim_profile(claim)
     )
 
 
 def _review_context(claim: Claim) -> dict:
     latest = _latest_review(claim)
-    deadline = _deadline(claim, latest)
+    deadline = _deadline(claim)
     today = timezone.localdate()
     return {
         "claim": claim,
