@@ -46,7 +46,12 @@ _DIGITS = {6: re.compile(r"[0-9]{6}"), 8: re.compile(r"[0-9]{8}")}
 
 
 class PaymentError(ClaimError):
-    """A payment, bank details or reserve that cannot be recorded; the message says why."""
+    """A payment, bank details or reserve that cannot be recorded; the message says why, and
+    `field` names the form field it is about, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- Bank details -------------------------------------------------------------------------------
@@ -56,11 +61,12 @@ def account_name_clean(value: str) -> str:
     """The name on the account as kept: normalised text, required, at most 140 characters."""
     name = normalise_text(value or "", multiline=False).strip()
     if not has_visible_text(name):
-        raise PaymentError(_("Enter the name on the bank account."))
+        raise PaymentError(_("Enter the name on the bank account."), field="account_name")
     if len(name) > ACCOUNT_NAME_MAX:
         raise PaymentError(
             _("The name on the account can be at most %(max)d characters.")
-            % {"max": ACCOUNT_NAME_MAX}
+            % {"max": ACCOUNT_NAME_MAX},
+            field="account_name",
         )
     return name
 
@@ -69,7 +75,7 @@ def sort_code_clean(value: str) -> str:
     """The six digits of a UK sort code, from "30-94-57", "30 94 57" or "309457"."""
     digits = _digits(value)
     if not _DIGITS[6].fullmatch(digits):
-        raise PaymentError(_("Enter the sort code as 6 digits, like 30-94-57."))
+        raise PaymentError(_("Enter the sort code as 6 digits, like 30-94-57."), field="sort_code")
     return digits
 
 
@@ -77,7 +83,9 @@ def account_number_clean(value: str) -> str:
     """The eight digits of a UK account number (spaces allowed)."""
     digits = _digits(value)
     if not _DIGITS[8].fullmatch(digits):
-        raise PaymentError(_("Enter the account number as 8 digits, like 31926819."))
+        raise PaymentError(
+            _("Enter the account number as 8 digits, like 31926819."), field="account_number"
+        )
     return digits
 
 
@@ -87,14 +95,14 @@ def _digits(value: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
 
 
-def bank_details_give_refusal(*, claim: Claim) -> str | None:
-    """Why bank details cannot be given (or replaced) on `claim` now, or None when they can.
-    Payments already recorded fix them: the money went to those."""
-    if claim.status == ClaimStatus.CLOSED:
+def bank_details_refusal(*, status: str, paid_anything: bool) -> str | None:
+    """Why bank details cannot be given (or replaced) on a claim in `status` now, or None when
+    they can. A payment already recorded fixes them: the money went there."""
+    if status == ClaimStatus.CLOSED:
         return _("This claim is closed, so its bank details can no longer be changed.")
-    if claim.status != ClaimStatus.SETTLED:
+    if status != ClaimStatus.SETTLED:
         return _("You can give your bank details once an offer has been accepted.")
-    if Payment.objects.filter(settlement__claim_id=claim.pk).exists():
+    if paid_anything:
         return _(
             "A payment has already been made to the bank details you gave, so they cannot be "
             "changed here. Send your claims handler a message if they need to change."
@@ -102,11 +110,17 @@ def bank_details_give_refusal(*, claim: Claim) -> str | None:
     return None
 
 
-def bank_details_give(
-    *, claim: Claim, user: User, account_name: str, sort_code: str, account_number: str
-) -> BankDetails:
-    """Keep, encrypted, the account the patient asks to be paid into; replaces earlier details
-    until a payment is recorded. For the patient, or an advocate allowed to answer offers."""
+def bank_details_give_refusal(*, claim: Claim) -> str | None:
+    """bank_details_refusal for `claim`, looking up whether anything has been paid."""
+    paid_anything = (
+        claim.status == ClaimStatus.SETTLED
+        and Payment.objects.filter(settlement__claim_id=claim.pk).exists()
+    )
+    return bank_details_refusal(status=claim.status, paid_anything=paid_anything)
+
+
+def bank_details_give_allowed(*, user: User, claim: Claim) -> None:
+    """Refuse (403, audited) anyone but the patient or an advocate allowed to answer offers."""
     if not access.claim_may_answer_for_patient(user, claim):
         forbid(
             user=user,
@@ -118,6 +132,14 @@ def bank_details_give(
                 "bank details."
             ),
         )
+
+
+def bank_details_give(
+    *, claim: Claim, user: User, account_name: str, sort_code: str, account_number: str
+) -> BankDetails:
+    """Keep, encrypted, the account the patient asks to be paid into; replaces earlier details
+    until a payment is recorded. For the patient, or an advocate allowed to answer offers."""
+    bank_details_give_allowed(user=user, claim=claim)
     values = {
         "account_name_encrypted": encryption.encrypt(account_name_clean(account_name)),
         "sort_code_encrypted": encryption.encrypt(sort_code_clean(sort_code)),
@@ -251,7 +273,8 @@ def payment_record(
         if amount > outstanding:
             raise PaymentError(
                 _("That is more than is still owed: %(outstanding)s is outstanding.")
-                % {"outstanding": pounds(outstanding)}
+                % {"outstanding": pounds(outstanding)},
+                field="amount",
             )
         if settlement.payments.filter(finance_reference=reference).exists():
             raise _duplicate_reference(reference)
@@ -294,26 +317,30 @@ def _payment_details_check(
 ) -> str:
     """Check what does not depend on other payments; returns the finance reference as kept."""
     if amount is None or amount <= 0:
-        raise PaymentError(_("Enter the amount paid, more than £0.00."))
+        raise PaymentError(_("Enter the amount paid, more than £0.00."), field="amount")
     if amount != amount.quantize(PENNY) or amount > AMOUNT_MAX:
-        raise PaymentError(_("Enter the amount in pounds and pence, like 2500.50."))
+        raise PaymentError(_("Enter the amount in pounds and pence, like 2500.50."), field="amount")
     if paid_on > timezone.localdate():
-        raise PaymentError(_("The date paid cannot be in the future."))
+        raise PaymentError(_("The date paid cannot be in the future."), field="paid_on")
     agreed_on = timezone.localdate(settlement.agreed_at)
     if paid_on < agreed_on:
         raise PaymentError(
             _("The date paid cannot be before the settlement was agreed, on %(date)s.")
-            % {"date": date_format(agreed_on, "j F Y")}
+            % {"date": date_format(agreed_on, "j F Y")},
+            field="paid_on",
         )
     if method not in PaymentMethod.values:
-        raise PaymentError(_("Choose how the payment was made."))
+        raise PaymentError(_("Choose how the payment was made."), field="method")
     reference = normalise_text(finance_reference or "", multiline=False).strip()
     if not has_visible_text(reference):
-        raise PaymentError(_("Enter the finance system's reference for this payment."))
+        raise PaymentError(
+            _("Enter the finance system's reference for this payment."), field="finance_reference"
+        )
     if len(reference) > FINANCE_REFERENCE_MAX:
         raise PaymentError(
             _("The finance reference can be at most %(max)d characters.")
-            % {"max": FINANCE_REFERENCE_MAX}
+            % {"max": FINANCE_REFERENCE_MAX},
+            field="finance_reference",
         )
     return reference
 
@@ -324,7 +351,8 @@ def _duplicate_reference(reference: str) -> PaymentError:
             "A payment with the finance reference “%(reference)s” is already recorded on this "
             "claim. Check whether it is the same payment, or enter its own reference."
         )
-        % {"reference": reference}
+        % {"reference": reference},
+        field="finance_reference",
     )
 
 
@@ -337,13 +365,16 @@ def reserve_set(*, claim: Claim, adjuster: User, amount: Decimal, reason: str) -
     if not access.claim_may_work(adjuster, claim):
         forbid(user=adjuster, object_type="intake.claim", object_id=claim.pk, reason="reserve")
     if amount is None or amount < 0 or amount > AMOUNT_MAX or amount != amount.quantize(PENNY):
-        raise PaymentError(_("Enter a reserve in pounds from 0 to 999,999,999.99, like 25000."))
+        raise PaymentError(
+            _("Enter a reserve in pounds from 0 to 999,999,999.99, like 25000."), field="amount"
+        )
     reason = normalise_text(reason or "", multiline=False).strip()
     if not has_visible_text(reason):
-        raise PaymentError(_("Give the reason for the reserve."))
+        raise PaymentError(_("Give the reason for the reserve."), field="reason")
     if len(reason) > RESERVE_REASON_MAX:
         raise PaymentError(
-            _("Keep the reason to %(max)d characters or fewer.") % {"max": RESERVE_REASON_MAX}
+            _("Keep the reason to %(max)d characters or fewer.") % {"max": RESERVE_REASON_MAX},
+            field="reason",
         )
     with transaction.atomic():
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
