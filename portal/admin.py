@@ -1,8 +1,17 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import AuditAction, AuditEvent, Coverage, Insurer, Provider, User
+from portal.models import (
+    AuditAction,
+    AuditEvent,
+    Coverage,
+    Insurer,
+    JurisdictionProfile,
+    Provider,
+    User,
+)
 from portal.services import advocates_verify, audit_event_record, audit_views_record
 
 
@@ -127,6 +136,122 @@ class CoverageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "insurer", "starts_on", "ends_on"]
     list_filter = ["insurer"]
     autocomplete_fields = ["provider", "insurer"]
+
+
+#: The bounds of each number of a jurisdiction profile: (least, most, unit). Wide enough for any
+#: jurisdiction's rules, narrow enough that every date worked out from them is a real date.
+PROFILE_BOUNDS = {
+    "days_to_acknowledge": (1, 365, _("days")),
+    "months_to_respond": (1, 60, _("months")),
+    "days_for_records": (1, 365, _("days")),
+    "days_to_answer_offer": (1, 365, _("days")),
+    "days_notice_before_lapse": (0, 364, _("days")),
+    "months_to_ask_for_review": (1, 60, _("months")),
+    "days_to_decide_review": (1, 365, _("days")),
+}
+
+PROFILE_HELP = {
+    "days_to_acknowledge": _(
+        "Calendar days from the day the claim was sent. An insurer's routing rule may set an "
+        "earlier date, never a later one. England and Wales: 14."
+    ),
+    "months_to_respond": _(
+        "Months from the day the claim was sent to a reasoned response (an offer or a decision "
+        "with its reasons). Caps the insurer's own decide-by date. England and Wales: 4."
+    ),
+    "days_for_records": _(
+        "Calendar days from the day the claim was sent to copies of the health records, when the "
+        "patient consented to them being obtained. England and Wales: 40."
+    ),
+    "days_to_answer_offer": _("Calendar days the patient has to answer an offer."),
+    "days_notice_before_lapse": _(
+        "How many days before an offer lapses the patient is reminded; fewer than the days to "
+        "answer an offer."
+    ),
+    "months_to_ask_for_review": _(
+        "Months after a decision in which the patient may ask for it to be reviewed. Denmark: 1 "
+        "(to appeal). Sweden: 6 (to ask the board)."
+    ),
+    "days_to_decide_review": _("Calendar days the insurer has to decide a review."),
+}
+
+
+class JurisdictionProfileForm(forms.ModelForm):
+    """Each number within its bounds, with a message saying which and why."""
+
+    class Meta:
+        model = JurisdictionProfile
+        fields = ["name", "code", "rules_source", *PROFILE_BOUNDS]
+        help_texts = PROFILE_HELP
+
+    def clean(self):
+        cleaned = super().clean()
+        for field, (least, most, unit) in PROFILE_BOUNDS.items():
+            value = cleaned.get(field)
+            if value is not None and not least <= value <= most:
+                label = JurisdictionProfile._meta.get_field(field).verbose_name
+                self.add_error(
+                    field,
+                    _("Enter %(least)d to %(most)d %(unit)s for %(label)s.")
+                    % {"least": least, "most": most, "unit": unit, "label": label},
+                )
+        answer, notice = (
+            cleaned.get("days_to_answer_offer"),
+            cleaned.get("days_notice_before_lapse"),
+        )
+        if answer is not None and notice is not None and notice >= answer:
+            self.add_error(
+                "days_notice_before_lapse",
+                _(
+                    "The reminder must come before the offer lapses: enter fewer days than the "
+                    "%(answer)d the patient has to answer."
+                )
+                % {"answer": answer},
+            )
+        return cleaned
+
+
+@admin.register(JurisdictionProfile)
+class JurisdictionProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Where each jurisdiction's dates come from. A provider names its profile by code; a code
+    with no profile takes DEFAULT_JURISDICTION's."""
+
+    form = JurisdictionProfileForm
+    list_display = [
+        "name",
+        "code",
+        "days_to_acknowledge",
+        "months_to_respond",
+        "days_for_records",
+        "days_to_answer_offer",
+        "months_to_ask_for_review",
+        "days_to_decide_review",
+    ]
+    search_fields = ["name", "code"]
+    fieldsets = [
+        (None, {"fields": ["name", "code", "rules_source"]}),
+        (
+            _("The insurer's dates"),
+            {
+                "fields": [
+                    "days_to_acknowledge",
+                    "months_to_respond",
+                    "days_for_records",
+                    "days_to_decide_review",
+                ]
+            },
+        ),
+        (
+            _("The patient's dates"),
+            {
+                "fields": [
+                    "days_to_answer_offer",
+                    "days_notice_before_lapse",
+                    "months_to_ask_for_review",
+                ]
+            },
+        ),
+    ]
 
 
 @admin.register(AuditEvent)
