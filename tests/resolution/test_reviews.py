@@ -565,3 +565,15 @@ def test_the_tags_read_the_same_number_of_rows_however_many_reviews_a_claim_has(
     }
 
     assert len(counts) == 1
+
+
+def test_the_staff_page_gives_the_decider_no_outcome_form(world):
+    claim = world.denied(on=_yesterday(), by=world.lead)
+    review = _requested(world, claim, today=timezone.localdate())
+
+    page = _signed_in(world.lead).get(reverse("triage:claim_work", args=[claim.pk]))
+
+    body = page.content.decode()
+    assert "You made the decision under review, so someone else decides the review." in body
+    assert reverse("resolution:review_decide", args=[claim.pk]) not in body
+    assert f"<dd>{review.reviewer.get_full_name()}</dd>" in body  # the reviewer named
