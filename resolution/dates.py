@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from intake.models import (
     DECISION_PENDING,
@@ -195,7 +196,7 @@ def _insurer_facts(
             today=today,
         ),
     ]
-    if claim.consent_to_records:
+    if claim.consent_to_records and claim.status != S.WITHDRAWN:
         due = sent + datetime.timedelta(days=profile.days_for_records)
         facts.append(_Fact("records", due, Turn.INSURER, _due_or(State.PASSED, due, today)))
     return [fact for fact in facts if fact is not None]
@@ -264,12 +265,16 @@ def _long(day: datetime.date) -> str:
     return dateformat.format(day, "j F Y")
 
 
+def _days(count: int) -> str:
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+
+
 def _in_words(fact: _Fact, *, voice: Voice, today: datetime.date) -> DateItem:
     patient = voice == Voice.PATIENT
     words = {
         "date": _long(fact.due),
         "done": _long(fact.done_on) if fact.done_on else "",
-        "days": (today - fact.due).days,
+        "days": _days(max((today - fact.due).days, 0)),
         "round": fact.offer_round or "",
         # The patient reads "you"; an advocate reads of the patient in the third person.
         "claim": _("your claim") if patient else _("the claim"),
@@ -321,7 +326,7 @@ def _staff_told(fact: _Fact) -> str:
 
 
 #: Each kind's words: (fact, voice) -> (what, the sentences of where it stands). Sentences are
-#: filled in from _in_words' `words` (%(date)s, %(done)s, %(days)d, %(you)s...).
+#: filled in from _in_words' `words` (%(date)s, %(done)s, %(days)s, %(you)s...).
 Words = tuple[str, list[str]]
 
 
@@ -332,7 +337,7 @@ def _acknowledge_words(fact: _Fact, voice: Voice) -> Words:
             State.DUE: [_("Acknowledge by %(date)s.")],
             State.DONE: [done],
             State.MISSED: [
-                _("Not acknowledged by %(date)s: %(days)d day(s) overdue."),
+                _("Not acknowledged by %(date)s: %(days)s overdue."),
                 _staff_told(fact),
             ],
         }[fact.state]
@@ -353,7 +358,7 @@ def _decide_words(fact: _Fact, voice: Voice) -> Words:
             State.DUE: [_("Respond by %(date)s.")],
             State.DONE: [_("Responded on %(done)s.") if fact.done_on else _("Responded.")],
             State.MISSED: [
-                _("No reasoned response by %(date)s: %(days)d day(s) overdue."),
+                _("No reasoned response by %(date)s: %(days)s overdue."),
                 _staff_told(fact),
             ],
         }[fact.state]
@@ -396,7 +401,7 @@ def _information_words(fact: _Fact, voice: Voice) -> Words:
     if voice == Voice.STAFF:
         return _("The patient replies to the request for information"), {
             State.DUE: [_("Reply due by %(date)s.")],
-            State.MISSED: [_("No reply by %(date)s: %(days)d day(s) late.")],
+            State.MISSED: [_("No reply by %(date)s: %(days)s late.")],
         }[fact.state]
     if voice == Voice.ADVOCATE:
         return _("Reply to the insurer's request for information"), {
@@ -436,7 +441,7 @@ def _review_words(fact: _Fact, voice: Voice) -> Words:
     if voice == Voice.STAFF:
         return _("Decide the review"), {
             State.DUE: [_("Decide by %(date)s.")],
-            State.MISSED: [_("Not decided by %(date)s: %(days)d day(s) overdue.")],
+            State.MISSED: [_("Not decided by %(date)s: %(days)s overdue.")],
         }[fact.state]
     return _("The insurer decides %(review)s"), {
         State.DUE: [_("The insurer must decide %(review)s by %(date)s.")],

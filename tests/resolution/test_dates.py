@@ -434,7 +434,9 @@ def test_an_open_review_gives_the_insurer_a_date_and_a_decided_one_none():
 
 
 def test_a_withdrawn_claim_shows_no_date_the_insurer_no_longer_owes():
-    claim = _claim(status=S.WITHDRAWN, acknowledge_by=datetime.date(2027, 2, 22))
+    claim = _claim(
+        status=S.WITHDRAWN, acknowledge_by=datetime.date(2027, 2, 22), consent_to_records=True
+    )
 
     assert _by_kind(claim, today=datetime.date(2027, 3, 1)) == {}
 
@@ -537,7 +539,7 @@ def test_a_missed_date_is_told_to_the_patient_once_and_the_lead_alerted_once(
     )
     staff = _by_kind(claim, today=day_after, voice=Voice.STAFF)["acknowledge"]
     assert staff.says == (
-        "Not acknowledged by 3 March 2027: 1 day(s) overdue. The patient has been told. "
+        "Not acknowledged by 3 March 2027: 1 day overdue. The patient has been told. "
         "The triage leads have been alerted."
     )
 
