@@ -71,7 +71,7 @@ def _amount(value, *, what: str) -> Decimal:
         raise ClaimError(_("Enter %(what)s in pounds, like 2500.50.") % {"what": what}) from None
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(PENNY):
         raise ClaimError(_("Enter %(what)s in pounds, like 2500.50.") % {"what": what})
-    return amount
+    return amount.quantize(PENNY)
 
 
 def _clean_breakdown(claim: Claim, breakdown: Iterable[dict]) -> tuple[list[dict], Decimal]:

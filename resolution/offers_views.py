@@ -23,6 +23,12 @@ from resolution.money import amount_in_words, pounds
 from resolution.offers_forms import AcceptForm, CounterForm, DeclineForm, OfferForm
 from triage.views import staff_only
 
+
+def _posted(request: HttpRequest):
+    """The POST data to bind a form to, even when empty (an unticked box sends nothing)."""
+    return request.POST if request.method == "POST" else None
+
+
 # --- The patient's side -------------------------------------------------------------------------
 
 
@@ -46,7 +52,7 @@ def offer_accept(request: HttpRequest, claim_id: uuid.UUID, round_number: int) -
     )
     if closed := _back_to_claim(request, offer):
         return closed
-    form = AcceptForm(request.POST or None)
+    form = AcceptForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             settlement = offers.offer_accept(offer=offer, user=request.user)
@@ -85,7 +91,7 @@ def offer_decline(request: HttpRequest, claim_id: uuid.UUID, round_number: int) 
     )
     if closed := _back_to_claim(request, offer):
         return closed
-    form = DeclineForm(request.POST or None)
+    form = DeclineForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             offers.offer_decline(offer=offer, user=request.user, **form.cleaned_data)
@@ -117,7 +123,7 @@ def offer_counter(request: HttpRequest, claim_id: uuid.UUID, round_number: int) 
     )
     if closed := _back_to_claim(request, offer):
         return closed
-    form = CounterForm(request.POST or None)
+    form = CounterForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             offers.offer_counter(offer=offer, user=request.user, **form.cleaned_data)
@@ -152,7 +158,7 @@ def offer_make(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     first or revised offer."""
     claim = claim_get_for_user(user=request.user, claim_id=claim_id)
     form = OfferForm(
-        request.POST or None, claim=claim, respond_by=offers.offer_default_respond_by(claim)
+        _posted(request), claim=claim, respond_by=offers.offer_default_respond_by(claim)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,6 +179,7 @@ def offer_make(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         "form": form,
         "rounds": selectors.offers_for_claim(claim=claim),
         "side": "staff",
+        "shows_reasons": True,
     }
     return render(request, "resolution/offer_make.html", context)
 

@@ -65,6 +65,9 @@ def claim_offers(context, claim):
         ),
         "may_answer": bool(rounds)
         and claim_access.claim_may_answer_for_patient(request.user, claim),
+        # The patient's reasons may say how the harm affects them: not for an advocate who may
+        # follow only the claim's status.
+        "shows_reasons": bool(rounds) and claim_access.claim_may_read_answers(request.user, claim),
         "side": "patient",
     }
 
@@ -92,5 +95,6 @@ def staff_offers(context, claim):
         and latest is not None
         and latest.state == OfferState.COUNTERED,
         "may_deny": may_work and claim.status in ANSWERED,
+        "shows_reasons": True,
         "side": "staff",
     }
