@@ -26,10 +26,11 @@ from documents.models import (
     CLEAN_PREFIX,
     QUARANTINE_PREFIX,
     Document,
+    DocumentCategory,
     ScanStatus,
     overdue_cutoff,
 )
-from documents.names import content_disposition
+from documents.names import clean_file_name, content_disposition
 from documents.scanner import (
     ScannerUnavailable,
     ScanResult,
@@ -38,6 +39,7 @@ from documents.scanner import (
     scan_stream,
     scanner_version,
 )
+from documents.sniffing import PDF, SNIFF_BYTES, sniff
 from documents.upload import MB, StoredUpload, UploadLimits
 from intake.models import Claim, ClaimStatus
 from notifications.outbox import notification_create_for_document_verdict
@@ -168,6 +170,67 @@ def document_scan_queue_after_commit(*, document_id: uuid.UUID) -> None:
     from documents.tasks import document_scan_run as scan_task
 
     queue_after_commit(scan_task, str(document_id), sweeper=SCAN_SWEEPER)
+
+
+# --- Letters the portal writes ------------------------------------------------------------------
+
+
+def letter_object_store(*, content: bytes, name: str) -> StoredUpload:
+    """Put a letter's PDF in quarantine under a random key, as an upload's bytes are put there;
+    no row is saved (document_store_letter saves it, in the caller's transaction), so an object
+    left without one is deleted by the orphan reaper. Raises DocumentError for anything but a
+    PDF, objects.StorageErrors when the store fails."""
+    file_type = sniff(content[:SNIFF_BYTES], complete=len(content) <= SNIFF_BYTES)
+    if file_type != PDF:
+        raise DocumentError("A letter must be a PDF.")
+    writer = objects.ObjectWriter(objects.new_quarantine_key(), content_type=PDF.content_type)
+    try:
+        writer.write(content)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    return StoredUpload(
+        key=writer.key,
+        name=clean_file_name(name),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        file_type=file_type,
+    )
+
+
+def letter_object_discard(*, stored: StoredUpload) -> None:
+    """Delete a letter's object that will get no row (another run stored the letter first)."""
+    objects.delete_quietly(stored.storage_key)
+
+
+def document_store_letter(
+    *, claim: Claim, stored: StoredUpload, kind: str, uploader: User
+) -> Document:
+    """Save a letter the portal wrote (already in quarantine: letter_object_store) as a
+    correspondence document of `claim` marked with its `kind`, and queue its scan after commit:
+    the same scan, promotion and download door as every upload. `uploader` is the insurer's
+    staff member it goes out under; the audit row names the portal as its maker. A letter does
+    not count against the claim's upload total: the patient's own files must never stop the
+    insurer's letters. Precondition: inside the caller's transaction."""
+    document = Document.objects.create(
+        claim=claim,
+        uploader=uploader,
+        category=DocumentCategory.CORRESPONDENCE,
+        letter_kind=kind,
+        original_name=stored.name,
+        storage_key=stored.storage_key,
+        size=stored.size,
+        sha256=stored.sha256,
+        content_type=stored.content_type,
+    )
+    audit_event_record(
+        action=AuditAction.CREATE,
+        obj=document,
+        detail={"claim": str(claim.pk), "letter": kind, "size": stored.size},
+    )
+    document_scan_queue_after_commit(document_id=document.pk)
+    return document
 
 
 # --- Scanning -----------------------------------------------------------------------------------

@@ -195,7 +195,16 @@ def notification_create_for_transition(
 
 
 def notification_create_for_document_verdict(*, document) -> list[str]:
-    """Tell the uploader a document passed the virus check, or was refused or not checkable."""
+    """Tell the uploader a document passed the virus check, or was refused or not checkable. A
+    letter the portal wrote is no one's upload: once it passes, the patient and their advocates
+    hear that it is ready (the staff member it goes out under sent nothing); a letter that fails
+    is for the triage leads' flagged list, not a message to anyone."""
+    if document.letter_kind:
+        if document.scan_status != "clean" or document.withdrawn_at is not None:
+            return []
+        return notification_create_for_event(
+            kind=EventKind.LETTER_READY, claim=document.claim, event_key=f"letter:{document.pk}"
+        )
     kind = {
         "clean": "document_clean",
         "infected": "document_infected",

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The letters a claim is owed live in their own module, registered with the app's models here.
+from resolution.letters_models import LetterRequest, LetterState  # noqa: F401
 from triage.models import AMOUNT_MAX
 
 MONEY = {"max_digits": 12, "decimal_places": 2}

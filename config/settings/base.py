@@ -412,6 +412,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.documents_purge_infected",
         "schedule": crontab(minute=50, hour=4),
     },
+    # Every minute, as for scans: a letter the broker lost waits LETTER_REQUEUE_MINUTES.
+    "letters-requeue-pending": {
+        "task": "resolution.letters_tasks.letters_requeue_pending",
+        "schedule": crontab(minute="*"),
+    },
     "notifications-sweep-undelivered": {
         "task": "notifications.tasks.notifications_sweep_undelivered",
         "schedule": crontab(minute="*"),
