@@ -90,6 +90,7 @@ class PaymentForm(forms.Form):
     )
     paid_on = forms.DateField(
         label=_("Date paid"),
+        initial=timezone.localdate,
         widget=DATE_WIDGET,
         error_messages={
             "required": _("Enter the date the payment was made."),

@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
@@ -31,6 +33,7 @@ from tests.factories import AdvocateFactory, authority_for
 from tests.portal.test_selectors import _signed_in
 from tests.queries import queries_during
 from tests.resolution.factories_payments import InsurerWorld
+from tests.threads import in_thread, sessions_waiting_on_a_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -626,3 +629,38 @@ def test_manage_py_refuses_to_run_with_debug_off_and_no_key():
         check, cwd=REPO_ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
     assert passed.returncode == 0, passed.stderr
+
+
+# --- Two people paying at once ------------------------------------------------------------------
+
+LOCK_TIMEOUT = 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_paying_the_rest_at_once_pay_it_once():
+    world = InsurerWorld()
+    settlement = world.settled_claim("10000.00")
+    locked, release = threading.Event(), threading.Event()
+
+    def first_payer():  # has recorded the rest, and not yet committed
+        with transaction.atomic():
+            _pay(settlement, world.adjuster, "10000.00", "FIN-A")
+            locked.set()
+            release.wait(LOCK_TIMEOUT)
+
+    first, _ = in_thread(first_payer)
+    assert locked.wait(LOCK_TIMEOUT)
+    second, outcome = in_thread(lambda: _pay(settlement, world.lead, "10000.00", "FIN-B"))
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while sessions_waiting_on_a_lock() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sessions_waiting_on_a_lock() == 1
+    release.set()
+    first.join(LOCK_TIMEOUT)
+    second.join(LOCK_TIMEOUT)
+
+    assert isinstance(outcome.get("error"), payments.PaymentError), outcome
+    assert "only while the claim is settled" in str(outcome["error"])
+    assert list(Payment.objects.values_list("finance_reference", flat=True)) == ["FIN-A"]
+    settlement.claim.refresh_from_db()
+    assert settlement.claim.status == ClaimStatus.CLOSED
