@@ -10,12 +10,13 @@ most of a second and some 45 MB that web processes, which never draw, need not c
 
 import logging
 
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
-# WeasyPrint logs every step of every drawing at INFO ("Step 5 - Creating layout"): noise in a
-# worker's log, one screen per letter. Its warnings and errors still come through.
+# WeasyPrint logs every step of every drawing at INFO ("Step 5 - Creating layout"), from its own
+# import on: noise in a worker's log, a screen per letter. Its warnings and errors still come
+# through. Set before the import below, which already logs.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: E402
 
 #: PDF/UA-1 (ISO 14289-1): tagged, with a language, a title and DisplayDocTitle.
 PDF_VARIANT = "pdf/ua-1"
