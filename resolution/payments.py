@@ -7,6 +7,7 @@ rules that depend on the claim's state are checked again on the locked claim row
 """
 
 import datetime
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from intake import access
 from intake.models import Claim, ClaimStatus
@@ -31,6 +33,8 @@ from resolution import encryption
 from resolution.models import BankDetails, Payment, PaymentMethod, Reserve, Settlement
 from resolution.money import PENNY, pounds
 from triage.models import AMOUNT_MAX
+
+logger = logging.getLogger(__name__)
 
 #: The reason the history shows when the last payment closes the claim.
 PAID_IN_FULL = "Paid in full"
@@ -161,20 +165,34 @@ def bank_details_give(
     return details
 
 
+UNREADABLE = gettext_lazy(
+    "These bank details cannot be read with the encryption keys configured now. Ask an "
+    "administrator to put the previous key back in BANK_DETAILS_KEYS, or ask the patient to give "
+    "them again."
+)
+
+
 @dataclass(frozen=True)
 class ShownBankDetails:
     account_name: str
     sort_code: str
     account_number: str
     given_at: datetime.datetime
+    #: False when no configured key decrypts them (a key removed before rotation finished).
+    readable: bool = True
 
 
 def bank_details_masked(details: BankDetails) -> ShownBankDetails:
     """What pages show: the name's initial, the last four digits of the account number and the
     last two of the sort code ("J****", "****5678", "**-**-56")."""
-    name = encryption.decrypt(details.account_name_encrypted)
-    sort_code = encryption.decrypt(details.sort_code_encrypted)
-    number = encryption.decrypt(details.account_number_encrypted)
+    try:
+        name = encryption.decrypt(details.account_name_encrypted)
+        sort_code = encryption.decrypt(details.sort_code_encrypted)
+        number = encryption.decrypt(details.account_number_encrypted)
+    except encryption.BankDetailsUnreadable:
+        # The page still answers; the claim's id (never a value) tells operations which row.
+        logger.error("The bank details of claim %s cannot be decrypted.", details.claim_id)
+        return ShownBankDetails("", "", "", details.given_at, readable=False)
     return ShownBankDetails(
         account_name=f"{name[:1]}****",
         sort_code=f"**-**-{sort_code[-2:]}",
@@ -191,13 +209,16 @@ def bank_details_reveal(*, claim: Claim, user: User) -> ShownBankDetails:
     details = BankDetails.objects.filter(claim_id=claim.pk).first()
     if details is None:
         raise PaymentError(_("The patient has not given bank details for this claim yet."))
-    sort_code = encryption.decrypt(details.sort_code_encrypted)
-    shown = ShownBankDetails(
-        account_name=encryption.decrypt(details.account_name_encrypted),
-        sort_code=f"{sort_code[0:2]}-{sort_code[2:4]}-{sort_code[4:6]}",
-        account_number=encryption.decrypt(details.account_number_encrypted),
-        given_at=details.given_at,
-    )
+    try:
+        sort_code = encryption.decrypt(details.sort_code_encrypted)
+        shown = ShownBankDetails(
+            account_name=encryption.decrypt(details.account_name_encrypted),
+            sort_code=f"{sort_code[0:2]}-{sort_code[2:4]}-{sort_code[4:6]}",
+            account_number=encryption.decrypt(details.account_number_encrypted),
+            given_at=details.given_at,
+        )
+    except encryption.BankDetailsUnreadable as error:
+        raise PaymentError(str(UNREADABLE)) from error
     audit_event_record(
         action=AuditAction.VIEW, actor=user, obj=claim, detail={"bank_details": "revealed"}
     )

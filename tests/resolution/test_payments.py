@@ -664,3 +664,19 @@ def test_two_people_paying_the_rest_at_once_pay_it_once():
     assert list(Payment.objects.values_list("finance_reference", flat=True)) == ["FIN-A"]
     settlement.claim.refresh_from_db()
     assert settlement.claim.status == ClaimStatus.CLOSED
+
+
+def test_bank_details_no_key_can_read_leave_the_pages_working_and_say_so(
+    settings, ours, settlement
+):
+    settings.BANK_DETAILS_KEYS = [Fernet.generate_key().decode()]
+    _give(settlement)
+    settings.BANK_DETAILS_KEYS = [Fernet.generate_key().decode()]  # the old key removed too soon
+    client = _signed_in(ours.adjuster)
+
+    page = _text(client.get(reverse("triage:claim_work", args=[settlement.claim_id])))
+    assert "These bank details cannot be read with the encryption keys configured now." in page
+    response = client.post(reverse("resolution:bank_details_reveal", args=[settlement.claim_id]))
+    assert response.status_code == 302
+    assert "cannot be read" in _text(client.get(response.headers["Location"]))
+    assert not _views_of_bank_details(ours.adjuster, "revealed").exists()
