@@ -1,4 +1,4 @@
-"""From submission to offer across both sides, in two browsers: the patient's and the
+"""From submission to an accepted offer across both sides, in two browsers: the patient's and the
 adjuster's. A real worker routes the claim and scans the patient's document."""
 
 import datetime
@@ -90,7 +90,9 @@ def test_a_claim_goes_from_submission_to_an_offer(
     )
     page.get_by_label("What is this file?").select_option("medical_records")
     page.get_by_role("button", name="Send files").click()
-    expect(page.locator('tr[data-status="clean"]')).to_have_count(1, timeout=WORKER_TIMEOUT_MS)
+    # The portal's own letters are clean documents of the claim too: count the patient's file.
+    clean_upload = page.locator('tr[data-status="clean"]', has_text="discharge.pdf")
+    expect(clean_upload).to_have_count(1, timeout=WORKER_TIMEOUT_MS)
     page.get_by_label("Your message").fill("The letter is attached.")
     page.get_by_role("button", name="Send my answer").click()
     expect(page.get_by_text("Your answer has been sent")).to_be_visible()
@@ -112,3 +114,15 @@ def test_a_claim_goes_from_submission_to_an_offer(
     assert_accessible(page)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.OFFER_MADE
+
+    # The patient accepts, after the page that says what accepting gives up.
+    page.get_by_role("link", name="Accept the offer").click()
+    expect(page.get_by_text("Fifteen thousand pounds")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Accept the offer").click()
+    expect(page.get_by_text("Tick the box to confirm").first).to_be_visible()
+    page.get_by_label("I understand that accepting is a full and final settlement").check()
+    page.get_by_role("button", name="Accept the offer").click()
+    expect(page.get_by_text("You accepted the offer of £15,000.00")).to_be_visible()
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SETTLED
