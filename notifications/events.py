@@ -165,7 +165,7 @@ EVENTS: dict[str, Event] = {
     K.PAYMENT_MADE: Event(
         K.PAYMENT_MADE,
         {
-            A.PATIENT: _("The insurer has paid your compensation"),
+            A.PATIENT: _("The insurer has made a payment to you"),
             A.ADVOCATE: _("The insurer has made a payment on a claim you follow"),
         },
         mandatory_for=_DECISION,
