@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.models import Claim
-from resolution.models import HeadOfLoss
+from resolution.models import HeadOfLoss, Offer
 from resolution.offers import RESPOND_BY_MAX_DAYS, offer_heads
 from triage.models import AMOUNT_MAX
 
@@ -61,10 +61,17 @@ class OfferForm(forms.Form):
         error_messages={"invalid": gettext_lazy("Enter a real date, like 2026-03-31.")},
     )
 
-    def __init__(self, *args, claim: Claim, respond_by: datetime.date | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        claim: Claim,
+        respond_by: datetime.date | None = None,
+        previous: Offer | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.heads = offer_heads(claim)
-        self.fields["terms"].initial = DEFAULT_TERMS
+        self.fields["terms"].initial = (previous.terms if previous else "") or DEFAULT_TERMS
         self.fields["respond_by"].initial = respond_by
         self.fields["respond_by"].help_text = _(
             "The offer lapses if the patient has not answered by this date. Left empty, it is "
@@ -75,6 +82,11 @@ class OfferForm(forms.Form):
             label = HeadOfLoss(head).label
             parts[f"{head}_past"] = _part(_("%(head)s, past amount") % {"head": label})
             parts[f"{head}_future"] = _part(_("%(head)s, future amount") % {"head": label})
+        # A revised offer starts from the last one's amounts.
+        for part in previous.breakdown if previous else []:
+            for when in ("past", "future"):
+                if field := parts.get(f"{part['head']}_{when}"):
+                    field.initial = part[when] if Decimal(part[when]) else None
         # The amounts come first, in the order the page shows them (and the error summary too).
         self.fields = {**parts, **self.fields}
 

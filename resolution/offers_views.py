@@ -157,8 +157,12 @@ def offer_make(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     """The offer form on a page of its own (the staff claim page has it too); its POST makes a
     first or revised offer."""
     claim = claim_get_for_user(user=request.user, claim_id=claim_id)
+    rounds = selectors.offers_for_claim(claim=claim)
     form = OfferForm(
-        _posted(request), claim=claim, respond_by=offers.offer_default_respond_by(claim)
+        _posted(request),
+        claim=claim,
+        respond_by=offers.offer_default_respond_by(claim),
+        previous=rounds[-1] if rounds else None,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -177,7 +181,7 @@ def offer_make(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     context = {
         "claim": claim,
         "form": form,
-        "rounds": selectors.offers_for_claim(claim=claim),
+        "rounds": rounds,
         "side": "staff",
         "shows_reasons": True,
     }

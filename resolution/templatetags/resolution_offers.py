@@ -88,7 +88,9 @@ def staff_offers(context, claim):
         "may_work": may_work,
         "may_make": may_make,
         "offer_form": (
-            OfferForm(claim=claim, respond_by=offer_default_respond_by(claim)) if may_make else None
+            OfferForm(claim=claim, respond_by=offer_default_respond_by(claim), previous=latest)
+            if may_make
+            else None
         ),
         "may_accept_counter": may_work
         and claim.status == S.COUNTER_PROPOSED

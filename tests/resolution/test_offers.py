@@ -293,6 +293,7 @@ def test_a_counter_proposal_then_a_revised_offer_then_acceptance(
         assert "15,000" not in message.body and "15000" not in message.body
     assert "Counter-proposal of £15,000.00" in staff_page
     assert "Make a revised offer" in staff_page
+    assert 'name="general_damages_past" value="8000.00"' in staff_page  # starts from the last
     assert "Accept the counter-proposal" in staff_page
     assert reverse("triage:claim_action", args=[world.claim.pk, "deny"]) in staff_page
     assert second.amount == Decimal("13000.00")
