@@ -5,8 +5,11 @@ S3: a move, the letter stored, scanned and downloadable by the patient alone."""
 
 import datetime
 import io
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from decimal import Decimal
@@ -47,7 +50,7 @@ from tests.factories import (
     authority_for,
 )
 from tests.portal.test_selectors import _signed_in
-from tests.worker import database_url, running_worker
+from tests.worker import REPO_ROOT, database_url, running_worker
 
 S = ClaimStatus
 ADDRESS = "14 Wharf Lane\nKendal\nLA9 4QS"
@@ -286,9 +289,11 @@ def test_each_letter_is_a_tagged_pdf_ua_with_its_facts_and_the_letterhead(kind, 
 def test_an_offer_letter_shows_the_round_made_before_the_claim_next_moved(claim, adjuster):
     change = _moved(claim, S.UNDER_REVIEW, S.OFFER_MADE, actor=adjuster)
     _offer(claim, adjuster, amount="5000.00", state=OfferState.DECLINED)
-    _moved(claim, S.OFFER_MADE, S.OFFER_DECLINED, actor=claim.claimant)
-    time.sleep(0.01)  # the revised round is made strictly after the answer (clock resolution)
-    _offer(claim, adjuster, round=2, amount="7000.00")
+    answer = _moved(claim, S.OFFER_MADE, S.OFFER_DECLINED, actor=claim.claimant)
+    revised = _offer(claim, adjuster, round=2, amount="7000.00")
+    Offer.objects.filter(pk=revised.pk).update(
+        made_at=answer.occurred_at + datetime.timedelta(minutes=1)
+    )
 
     text = pdf_text(letter_render(change=change, kind=LetterKind.OFFER).pdf)
 
@@ -606,3 +611,67 @@ def test_a_move_makes_a_letter_that_is_scanned_and_opened_by_the_patient_alone(
     assert claim.reference in mail  # the reference is fine; what the claim is about is not
     for private in (DESCRIPTION, "Wharf Lane", document.original_name):
         assert private not in mail
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the probe is
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_letter_owed_while_the_broker_was_down_is_written_once_the_sweeper_runs(
+    letters_worker, objects_deleted_afterwards
+):
+    adjuster = AdjusterFactory()
+    coverage = CoverageFactory(insurer=adjuster.insurer)
+    claim = ClaimFactory(
+        status=S.UNDER_REVIEW,
+        provider=coverage.provider,
+        insurer=adjuster.insurer,
+        assigned_adjuster=adjuster,
+        submitted_at=timezone.now(),
+    )
+    # The refusal is made by a process whose broker is a closed port: its publish fails.
+    script = (
+        "import django, sys; django.setup()\n"
+        "from intake.models import Claim\n"
+        "from intake.services import claim_transition\n"
+        "from portal.models import User\n"
+        "claim_transition(claim=Claim.objects.get(pk=sys.argv[1]), to_status='denied',\n"
+        "                 actor=User.objects.get(pk=int(sys.argv[2])), reason='Not negligent.')\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+        "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:{_closed_port()}/0",
+        "PORTAL_IGNORE_DOTENV": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(claim.pk), str(adjuster.pk)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    request = LetterRequest.objects.get(claim=claim)
+    assert request.state == LetterState.PENDING  # the move held; the letter waits, recorded
+
+    queued = letters_services.letters_requeue_pending(
+        now=timezone.now() + datetime.timedelta(minutes=letters_services.LETTER_REQUEUE_MINUTES + 1)
+    )
+
+    assert queued == 1
+    document = _wait_for(
+        lambda: (
+            Document.objects.filter(claim=claim, letter_kind=LetterKind.DECISION)
+            .exclude(scan_status=ScanStatus.PENDING)
+            .first()
+        ),
+        "The decision letter's scan",
+    )
+    assert document.scan_status == ScanStatus.CLEAN
+    request.refresh_from_db()
+    assert request.state == LetterState.DONE
+    assert request.document == document
