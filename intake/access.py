@@ -208,7 +208,12 @@ def claim_may_verify_authority(user: User, claim: Claim) -> bool:
 def claim_may_transition(user: User | None, claim: Claim, to_status: str) -> bool:
     """Whether `user` may move `claim` from its current status to `to_status`."""
     move = LIFECYCLE.get((claim.status, to_status))
-    return move is not None and claim_actor_kind(user, claim) in move.actors
+    if move is None:
+        return False
+    kind = claim_actor_kind(user, claim)
+    if kind == ADVOCATE and move.advocate_scope:
+        return claim_advocate_may(user, claim, move.advocate_scope)
+    return kind in move.actors
 
 
 def claim_may_submit(user: User, claim: Claim) -> bool:

@@ -44,6 +44,9 @@ class Move:
     #: The notification event the move announces (a notifications EventKind, named by its value
     #: since intake sits below notifications); None tells no one.
     event: str | None = None
+    #: The scope an advocate's authority needs to make the move (an Authority field), when the
+    #: move binds the patient more than following the claim does.
+    advocate_scope: str | None = None
 
     def refusal(self, claim: Claim) -> str | None:
         """Why the guard refuses the move for `claim`, or None when it may go ahead."""
@@ -67,6 +70,8 @@ _PATIENT_SIDE = frozenset({Actor.CLAIMANT, Actor.ADVOCATE})
 _INSURER = frozenset({Actor.INSURER})
 _ROUTING = frozenset({Actor.SYSTEM, Actor.INSURER})
 _SYSTEM = frozenset({Actor.SYSTEM})
+#: The scope an advocate needs to answer an offer or ask for a review for the patient.
+_ANSWERS = "may_answer_offers"
 #: The patient has answered the offer (or let it lapse): the insurer's turn.
 _ANSWERED = (S.COUNTER_PROPOSED, S.OFFER_DECLINED, S.OFFER_LAPSED)
 
@@ -97,13 +102,26 @@ _MOVES = (
         _PATIENT_SIDE | _INSURER,
         guard=_authority_form_checked,
         event="information_provided",
+        advocate_scope="may_message",
     ),
     Move(S.UNDER_REVIEW, S.OFFER_MADE, _INSURER, event="offer_made"),
     Move(S.UNDER_REVIEW, S.DENIED, _INSURER, reason_required=True, event="claim_denied"),
     # The patient's answers to an offer (resolution/offers.py makes them, with the round's row).
-    Move(S.OFFER_MADE, S.SETTLED, _PATIENT_SIDE, event="claim_settled"),
-    Move(S.OFFER_MADE, S.COUNTER_PROPOSED, _PATIENT_SIDE, event="offer_countered"),
-    Move(S.OFFER_MADE, S.OFFER_DECLINED, _PATIENT_SIDE, event="offer_declined"),
+    Move(S.OFFER_MADE, S.SETTLED, _PATIENT_SIDE, event="claim_settled", advocate_scope=_ANSWERS),
+    Move(
+        S.OFFER_MADE,
+        S.COUNTER_PROPOSED,
+        _PATIENT_SIDE,
+        event="offer_countered",
+        advocate_scope=_ANSWERS,
+    ),
+    Move(
+        S.OFFER_MADE,
+        S.OFFER_DECLINED,
+        _PATIENT_SIDE,
+        event="offer_declined",
+        advocate_scope=_ANSWERS,
+    ),
     Move(S.OFFER_MADE, S.OFFER_LAPSED, _SYSTEM, event="offer_lapsed"),
     # The insurer accepts a counter-proposal, or makes a revised offer after any answer.
     Move(S.COUNTER_PROPOSED, S.SETTLED, _INSURER, event="claim_settled"),
@@ -119,7 +137,13 @@ _MOVES = (
     # (resolution/reviews.py); a different adjuster decides it: upheld (back where it was) or
     # changed (reconsidered).
     *(
-        Move(status, S.REVIEW_REQUESTED, _PATIENT_SIDE, event="review_requested")
+        Move(
+            status,
+            S.REVIEW_REQUESTED,
+            _PATIENT_SIDE,
+            event="review_requested",
+            advocate_scope=_ANSWERS,
+        )
         for status in REVIEWABLE
     ),
     *(

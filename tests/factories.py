@@ -111,6 +111,7 @@ class AuthorityFactory(factory.django.DjangoModelFactory):
     may_upload_documents = True
     may_message = True
     receives_updates = True
+    may_answer_offers = True
 
 
 def authority_for(claim, *, advocate=None, **scopes):

@@ -122,7 +122,11 @@ def world() -> World:
     authority = AuthorityFactory(patient=patient, advocate=people["adv"], **every_scope)
     for name, scope in zip(("-do", "-up", "-me", "-ud"), SCOPES, strict=True):
         AuthorityFactory(patient=patient, advocate=people[name], **{**every_scope, scope: False})
-    AuthorityFactory(patient=patient, advocate=people["sta"], **dict.fromkeys(SCOPES, False))
+    AuthorityFactory(
+        patient=patient,
+        advocate=people["sta"],
+        **dict.fromkeys((*SCOPES, "may_answer_offers"), False),
+    )
     claims = {
         "S": ClaimFactory(
             claimant=patient,

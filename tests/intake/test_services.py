@@ -180,6 +180,27 @@ def test_claim_transition_refuses_each_move_to_everyone_it_does_not_name(
     assert refusal.actor == actor
 
 
+#: Moves that bind the patient, with the scope an advocate needs to make them.
+SCOPED_MOVES = [
+    (from_status, to_status, move.advocate_scope)
+    for (from_status, to_status), move in sorted(LIFECYCLE.items())
+    if move.advocate_scope
+]
+
+
+@pytest.mark.parametrize(("from_status", "to_status", "scope"), SCOPED_MOVES)
+def test_an_advocate_without_the_moves_scope_is_refused_it(from_status, to_status, scope):
+    claim = _worked_claim(from_status)
+    advocate = authority_for(claim, **{scope: False})
+
+    with pytest.raises(TransitionNotPermitted):
+        claim_transition(claim=claim, to_status=to_status, actor=advocate, reason=REASON)
+
+    assert _stored(claim).status == from_status
+    [refusal] = _audit(claim, AuditAction.ACCESS_REFUSED)
+    assert refusal.actor == advocate
+
+
 @pytest.mark.parametrize(("from_status", "to_status"), REFUSED_PAIRS)
 def test_claim_transition_refuses_every_move_not_in_the_table(from_status, to_status):
     claim = _worked_claim(from_status)

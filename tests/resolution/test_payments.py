@@ -235,7 +235,7 @@ def test_bank_details_wait_for_a_settlement(ours):
 
 def test_an_advocate_gives_bank_details_only_with_authority_to_answer_offers(settlement):
     claim = settlement.claim
-    limited = authority_for(claim)
+    limited = authority_for(claim, may_answer_offers=False)
     allowed = authority_for(claim, may_answer_offers=True)
     url = reverse("resolution:bank_details_give", args=[claim.pk])
     values = {"account_name": NAME, "sort_code": SORT_CODE, "account_number": ACCOUNT}
