@@ -27,6 +27,7 @@ from notifications.outbox import notification_create_for_event
 from portal.access import forbid
 from portal.models import JurisdictionProfile, User
 from portal.selectors import jurisdiction_profile
+from resolution import payments
 from resolution.models import HeadOfLoss, Offer, OfferState, Settlement
 from resolution.money import PENNY, pounds
 from triage.models import AMOUNT_MAX
@@ -162,10 +163,7 @@ def offer_accept_counter(*, offer: Offer, adjuster: User) -> Settlement:
             or locked.round != latest
         ):
             raise ClaimError(_("There is no counter-proposal waiting for your answer."))
-        settlement = Settlement.objects.create(
-            claim=locked_claim, offer=locked, amount=locked.counter_amount, agreed_by=adjuster
-        )
-        claim_transition(claim=locked_claim, to_status=S.SETTLED, actor=adjuster)
+        settlement = _settle(locked_claim, locked, amount=locked.counter_amount, agreed_by=adjuster)
     _refresh(offer, locked, claim, locked_claim)
     return settlement
 
@@ -243,11 +241,27 @@ def offer_accept(*, offer: Offer, user: User) -> Settlement:
     with transaction.atomic():
         locked_claim, locked = _lock_open(offer, today=timezone.localdate())
         _answer(locked, user=user, state=OfferState.ACCEPTED)
-        settlement = Settlement.objects.create(
-            claim=locked_claim, offer=locked, amount=locked.amount, agreed_by=user
-        )
-        claim_transition(claim=locked_claim, to_status=S.SETTLED, actor=user)
+        settlement = _settle(locked_claim, locked, amount=locked.amount, agreed_by=user)
     _refresh(offer, locked, offer.claim, locked_claim)
+    return settlement
+
+
+def _settle(claim: Claim, offer: Offer, *, amount, agreed_by: User) -> Settlement:
+    """Settle the locked `claim` at `amount`. A claim has one agreement: one settled before and
+    reconsidered after a review has it revised to the new terms, and what was already paid under
+    it counts, so a claim already paid that much closes at once."""
+    settlement, _created = Settlement.objects.update_or_create(
+        claim=claim,
+        defaults={
+            "offer": offer,
+            "amount": amount,
+            "agreed_by": agreed_by,
+            "agreed_at": timezone.now(),
+        },
+    )
+    claim_transition(claim=claim, to_status=S.SETTLED, actor=agreed_by)
+    if payments.settlement_paid(settlement=settlement) >= amount:
+        claim_transition(claim=claim, to_status=S.CLOSED, actor=None, reason=payments.PAID_IN_FULL)
     return settlement
 
 
