@@ -6,9 +6,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from portal import queueing
 from tests.factories import UserFactory
+from tests.worker import database_url, running_worker
 
 
 def _answers(host: str, port: int) -> bool:
@@ -66,3 +68,25 @@ def _notifications_in_process(request, settings):
 @pytest.fixture
 def patient(db):
     return UserFactory()
+
+
+# One real worker for the whole session, used by every test that needs a worker outside the
+# browser tests: two workers on one broker would share the queues, each taking some of the tasks
+# (and writing some of the emails) a test waits for.
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One worker on every queue for the session. The emails it sends are written to files in
+    `worker.mail_dir`, for tests to read."""
+    with django_db_blocker.unblock():
+        database = database_url(connection.settings_dict)
+    mail_dir = tmp_path_factory.getbasetemp() / "worker-mail"
+    mail_dir.mkdir(exist_ok=True)
+    with running_worker(
+        database=database,
+        log_dir=tmp_path_factory.mktemp("worker"),
+        name="test-worker",
+        queues="default,scan,notify",
+        env={"EMAIL_URL": f"filemail://{mail_dir}", "EMAIL_BACKEND": ""},
+    ) as worker:
+        worker.mail_dir = mail_dir
+        yield worker

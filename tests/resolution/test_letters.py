@@ -50,7 +50,7 @@ from tests.factories import (
     authority_for,
 )
 from tests.portal.test_selectors import _signed_in
-from tests.worker import REPO_ROOT, database_url, running_worker
+from tests.worker import REPO_ROOT, database_url
 
 S = ClaimStatus
 ADDRESS = "14 Wharf Lane\nKendal\nLA9 4QS"
@@ -508,23 +508,6 @@ def test_the_sweeper_queues_again_letters_long_past_due_only(
 # --- The whole way: a real worker, clamd and S3 ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def letters_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One worker on every queue, writing the emails it sends to files in `mail_dir`."""
-    with django_db_blocker.unblock():
-        database = database_url(connection.settings_dict)
-    mail_dir = tmp_path_factory.mktemp("letters-mail")
-    with running_worker(
-        database=database,
-        log_dir=tmp_path_factory.mktemp("letters-worker"),
-        name="letters-worker",
-        queues="default,scan,notify",
-        env={"EMAIL_URL": f"filemail://{mail_dir}", "EMAIL_BACKEND": ""},
-    ) as worker:
-        worker.mail_dir = mail_dir
-        yield worker
-
-
 def _wait_for(check, what: str):
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -537,7 +520,7 @@ def _wait_for(check, what: str):
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_move_makes_a_letter_that_is_scanned_and_opened_by_the_patient_alone(
-    letters_worker, objects_deleted_afterwards
+    celery_worker, objects_deleted_afterwards
 ):
     adjuster = AdjusterFactory(full_name="Asha Patel")
     coverage = CoverageFactory(insurer=adjuster.insurer)
@@ -605,7 +588,7 @@ def test_a_move_makes_a_letter_that_is_scanned_and_opened_by_the_patient_alone(
     )
     assert {email.recipient for email in emails} == {claim.claimant, advocate}
     assert not Notification.objects.filter(kind="document_clean").exists()
-    mail = "".join(path.read_text() for path in letters_worker.mail_dir.glob("*.log"))
+    mail = "".join(path.read_text() for path in celery_worker.mail_dir.glob("*.log"))
     assert "A letter about your claim is ready" in mail
     assert "A letter about a claim you follow is ready" in mail
     assert claim.reference in mail  # the reference is fine; what the claim is about is not
@@ -622,7 +605,7 @@ def _closed_port() -> int:
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_letter_owed_while_the_broker_was_down_is_written_once_the_sweeper_runs(
-    letters_worker, objects_deleted_afterwards
+    celery_worker, objects_deleted_afterwards
 ):
     adjuster = AdjusterFactory()
     coverage = CoverageFactory(insurer=adjuster.insurer)

@@ -6,36 +6,16 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from intake.models import ClaimStatus
 from resolution.models import Offer, OfferState
 from resolution.offers_tasks import offers_lapse_due_task, offers_warn_lapsing_task
 from tests.resolution.test_offers import make_world
-from tests.worker import database_url, running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 WAIT_SECONDS = 60
-
-
-@pytest.fixture(scope="module")
-def offers_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A worker on the queues the offers' tasks and their emails go to, writing emails to
-    files."""
-    with django_db_blocker.unblock():
-        database = database_url(connection.settings_dict)
-    mail_dir = tmp_path_factory.mktemp("offers-mail")
-    with running_worker(
-        database=database,
-        log_dir=tmp_path_factory.mktemp("offers-worker"),
-        name="offers-worker",
-        queues="default,notify",
-        env={"EMAIL_URL": f"filemail://{mail_dir}", "EMAIL_BACKEND": ""},
-    ) as worker:
-        worker.mail_dir = mail_dir
-        yield worker
 
 
 def _wait_for(check, what: str):
@@ -59,7 +39,7 @@ def _open_offer(world, *, respond_by: datetime.date, amount: str) -> Offer:
     )
 
 
-def test_the_beat_tasks_lapse_and_warn_in_a_worker(offers_worker):
+def test_the_beat_tasks_lapse_and_warn_in_a_worker(celery_worker):
     today = timezone.localdate()
     past_due, soon = make_world(), make_world()
     lapsing = _open_offer(past_due, respond_by=today - datetime.timedelta(days=1), amount="4321.00")
@@ -82,7 +62,7 @@ def test_the_beat_tasks_lapse_and_warn_in_a_worker(offers_worker):
     emails = _wait_for(
         lambda: [
             text
-            for path in offers_worker.mail_dir.iterdir()
+            for path in celery_worker.mail_dir.iterdir()
             if soon.patient.email in (text := path.read_text())
         ],
         "The warning's email to the patient",
