@@ -17,7 +17,8 @@ from intake.models import (
 )
 from intake.patient_status import STATUSES_NEEDING_ACTION
 from portal.access import refuse
-from portal.models import AuditAction, User
+from portal.models import AuditAction, JurisdictionProfile, User
+from portal.selectors import jurisdiction_profile
 from portal.services import audit_event_record
 
 
@@ -211,3 +212,9 @@ def authority_get_for_patient(*, user: User, authority_id: uuid.UUID) -> Authori
             user=user, object_type="intake.authority", object_id=authority_id, reason="not visible"
         )
     return authority
+
+
+def claim_jurisdiction_profile(claim: Claim) -> JurisdictionProfile:
+    """The dates of the jurisdiction of the claim's provider (the default's when the provider is
+    not listed)."""
+    return jurisdiction_profile(claim.provider.jurisdiction if claim.provider_id else "")

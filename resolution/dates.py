@@ -22,9 +22,10 @@ from intake.models import (
     ClaimStatusChange,
     InformationRequest,
 )
+from intake.selectors import claim_jurisdiction_profile
 from portal.models import JurisdictionProfile
 from resolution.models import Offer, OfferState, Review
-from resolution.reviews import DECISIONS, claim_profile, review_window
+from resolution.reviews import DECISIONS, review_window
 from triage.services import breach_key, patient_told_key
 
 S = ClaimStatus
@@ -116,7 +117,7 @@ def claim_dates_read(
     """The claim's dates (see claim_dates) and the jurisdiction profile they come from, in five
     queries whatever the claim's history."""
     today = today or timezone.localdate()
-    profile = claim_profile(claim)
+    profile = claim_jurisdiction_profile(claim)
     changes = list(ClaimStatusChange.objects.filter(claim=claim).order_by("occurred_at", "pk"))
     requests = list(
         InformationRequest.objects.filter(claim=claim, answered_at__isnull=True).order_by(

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from documents.models import LetterKind
 from intake.models import ClaimStatus, ClaimStatusChange, InformationRequest
+from intake.selectors import claim_jurisdiction_profile
 from portal.models import Role
 from resolution.models import HeadOfLoss, Offer, Review, ReviewOutcome, Settlement
 from resolution.money import amount_in_words, pounds
-from resolution.reviews import claim_profile, review_deadline, review_window
+from resolution.reviews import review_deadline, review_window
 
 LANGUAGE = "en-gb"
 S = ClaimStatus
@@ -206,7 +207,10 @@ def _review_by(change: ClaimStatusChange) -> datetime.date | None:
     if latest is not None and latest.pk == change.pk:
         return review_deadline(claim)
     return review_window(
-        status=change.to_status, changes=[change], reviews=[], profile=claim_profile(claim)
+        status=change.to_status,
+        changes=[change],
+        reviews=[],
+        profile=claim_jurisdiction_profile(claim),
     )
 
 

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 
 from intake import access as claim_access
 from intake.models import Claim, ClaimStatus
+from intake.selectors import claim_jurisdiction_profile
 from intake.services import ClaimError, claim_change_refuse, claim_transition
 from notifications.events import EventKind
 from notifications.outbox import notification_create_for_event
 from portal.access import forbid
 from portal.models import JurisdictionProfile, User
-from portal.selectors import jurisdiction_profile
 from resolution import payments
 from resolution.models import HeadOfLoss, Offer, OfferState, Settlement
 from resolution.money import PENNY, pounds
@@ -54,15 +54,10 @@ def offer_heads(claim: Claim) -> list[str]:
     ]
 
 
-def offer_profile(claim: Claim) -> JurisdictionProfile:
-    """The dates of the claim's jurisdiction (the default's when it has no provider)."""
-    return jurisdiction_profile(claim.provider.jurisdiction if claim.provider_id else "")
-
-
 def offer_default_respond_by(claim: Claim, *, today: datetime.date | None = None) -> datetime.date:
     """Today plus the days the claim's jurisdiction gives a patient to answer an offer."""
     today = today or timezone.localdate()
-    return today + datetime.timedelta(days=offer_profile(claim).days_to_answer_offer)
+    return today + datetime.timedelta(days=claim_jurisdiction_profile(claim).days_to_answer_offer)
 
 
 def _amount(value, *, what: str) -> Decimal:
@@ -351,7 +346,7 @@ def offers_warn_lapsing(*, today: datetime.date | None = None) -> int:
     for offer in candidates:
         code = offer.claim.provider.jurisdiction if offer.claim.provider_id else ""
         if code not in profiles:
-            profiles[code] = offer_profile(offer.claim)
+            profiles[code] = claim_jurisdiction_profile(offer.claim)
         notice = datetime.timedelta(days=profiles[code].days_notice_before_lapse)
         if today >= offer.respond_by - notice:
             warned += _warn_one(offer.pk)

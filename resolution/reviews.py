@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from intake import access as claim_access
 from intake.models import OPEN_FOR_ADJUSTER, REVIEWABLE, Claim, ClaimStatus, ClaimStatusChange
+from intake.selectors import claim_jurisdiction_profile
 from intake.services import (
     ClaimError,
     TransitionNotPermitted,
@@ -36,7 +37,6 @@ from intake.services import (
 )
 from portal.access import forbid, refuse
 from portal.models import AuditAction, JurisdictionProfile, Role, User
-from portal.selectors import jurisdiction_profile
 from portal.services import audit_event_record
 from resolution.models import Review, ReviewOutcome
 from triage.models import AdjusterProfile, RoutingDecision, Team
@@ -46,11 +46,6 @@ from triage.models import AdjusterProfile, RoutingDecision, Team
 DECISIONS = (ClaimStatus.DENIED, ClaimStatus.SETTLED)
 #: The history rows the window is worked out from: the decisions, and the reviews asked for.
 WINDOW_MOVES = (*DECISIONS, ClaimStatus.REVIEW_REQUESTED)
-
-
-def claim_profile(claim: Claim) -> JurisdictionProfile:
-    """The jurisdiction profile whose dates the claim runs to (its provider's)."""
-    return jurisdiction_profile(claim.provider.jurisdiction if claim.provider_id else "")
 
 
 def window_changes(claim: Claim) -> QuerySet[ClaimStatusChange]:
@@ -105,7 +100,9 @@ def review_deadline(claim: Claim) -> datetime.date | None:
     if claim.status not in REVIEWABLE:
         return None
     return review_window(
-        status=claim.status, changes=window_changes(claim), profile=claim_profile(claim)
+        status=claim.status,
+        changes=window_changes(claim),
+        profile=claim_jurisdiction_profile(claim),
     )
 
 
@@ -146,7 +143,7 @@ def _review_create(*, claim: Claim, user: User, reasons: str, today: datetime.da
             .select_related("provider", "assigned_adjuster")
             .get(pk=claim.pk)
         )
-        profile = claim_profile(locked)
+        profile = claim_jurisdiction_profile(locked)
         decision = _open_decision(locked, profile=profile, today=today)
         decided_by = _decider(locked, decision)
         reviewer = _reviewer_for(locked, decided_by=decided_by)
@@ -199,7 +196,9 @@ def review_request_problem(claim: Claim, *, today: datetime.date | None = None) 
     """Why the patient cannot ask for a review now (nothing to review, reviewed already, the
     window over, with the date it ended), or None when they can."""
     try:
-        _open_decision(claim, profile=claim_profile(claim), today=today or timezone.localdate())
+        _open_decision(
+            claim, profile=claim_jurisdiction_profile(claim), today=today or timezone.localdate()
+        )
     except ReviewError as error:
         return str(error)
     return None

@@ -23,6 +23,7 @@ from intake.models import (
     ClaimStatus,
     InformationRequest,
 )
+from intake.selectors import claim_jurisdiction_profile
 from intake.services import (
     ClaimError,
     TransitionNotPermitted,
@@ -33,7 +34,7 @@ from intake.services import (
 from notifications.outbox import notification_create_for_event
 from portal.access import admin_site_may_use, audit_refusal, refuse
 from portal.models import AuditAction, Coverage, Insurer, Role, User
-from portal.selectors import jurisdiction_profile, triage_leads_of
+from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
 from triage import access
 from triage.alerts import alert_triage_leads
@@ -176,7 +177,7 @@ def _due_dates(
     slower."""
     today = timezone.localdate()
     sent = timezone.localdate(claim.submitted_at) if claim.submitted_at else today
-    profile = jurisdiction_profile(claim.provider.jurisdiction if claim.provider_id else "")
+    profile = claim_jurisdiction_profile(claim)
     return (
         min(
             add_business_days(today, days_to_acknowledge),

@@ -13,8 +13,9 @@ from django.utils import timezone
 from documents.access import document_may_upload
 from intake import access as claim_access
 from intake.models import REVIEWABLE, Claim, ClaimStatus
+from intake.selectors import claim_jurisdiction_profile
 from resolution.models import Review
-from resolution.reviews import claim_profile, review_may_decide, review_window, window_changes
+from resolution.reviews import review_may_decide, review_window, window_changes
 from resolution.reviews_forms import ReviewDecideForm
 
 register = template.Library()
@@ -33,7 +34,9 @@ def _deadline(claim: Claim) -> datetime.date | None:
     if claim.status not in REVIEWABLE:
         return None
     return review_window(
-        status=claim.status, changes=window_changes(claim), profile=claim_profile(claim)
+        status=claim.status,
+        changes=window_changes(claim),
+        profile=claim_jurisdiction_profile(claim),
     )
 
 
