@@ -1,0 +1,3 @@
+"""The API's v1 URLs."""
+
+urlpatterns: list = []

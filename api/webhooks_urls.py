@@ -1,0 +1,3 @@
+"""The API's webhooks URLs."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The oversight dashboard pages' URLs (in the "oversight" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The oversight list pages' URLs (in the "oversight" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Oversight keeps no data of its own yet: it reads claims, offers and payments."""

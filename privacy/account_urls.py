@@ -1,0 +1,3 @@
+"""The privacy account pages' URLs (in the "privacy" namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The privacy export pages' URLs (in the "privacy" namespace)."""
+
+urlpatterns: list = []

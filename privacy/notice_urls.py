@@ -1,0 +1,3 @@
+"""The privacy notice pages' URLs (in the "privacy" namespace)."""
+
+urlpatterns: list = []
