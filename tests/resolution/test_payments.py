@@ -22,7 +22,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import ClaimStatus, ClaimStatusChange
+from intake.models import Claim, ClaimStatus, ClaimStatusChange
 from notifications.models import Notification
 from portal.errors import Refused
 from portal.models import AuditAction, AuditEvent
@@ -108,7 +108,8 @@ def test_bank_details_are_encrypted_in_the_database(settlement):
         cursor.execute(
             "SELECT account_name_encrypted, sort_code_encrypted, account_number_encrypted "
             "FROM resolution_bankdetails WHERE claim_id = %s",
-            [settlement.claim_id],
+            # The claim's id as this database stores it (SQLite keeps UUIDs as hex text).
+            [Claim._meta.pk.get_db_prep_value(settlement.claim_id, connection)],
         )
         raw = " ".join(cursor.fetchone())
     assert "31926819" not in raw
@@ -637,6 +638,7 @@ LOCK_TIMEOUT = 30
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_two_people_paying_the_rest_at_once_pay_it_once():
     world = InsurerWorld()
     settlement = world.settled_claim("10000.00")
