@@ -46,6 +46,10 @@ class EventKind(models.TextChoices):
     AUTHORITY_GRANTED = "authority_granted", _("Authority granted")
     AUTHORITY_CHANGED = "authority_changed", _("Authority changed")
     AUTHORITY_REVOKED = "authority_revoked", _("Authority revoked")
+    # Told to the patient a subject access request is for (NAMED), with no claim: it is about
+    # all they hold with the portal.
+    EXPORT_READY = "export_ready", _("Copy of your data ready")
+    EXPORT_EXTENDED = "export_extended", _("More time needed for your copy of your data")
     # Emails to one address about an advocate's authority or an unfinished draft, sent whatever
     # the preferences and never shown in the notification centre (ADDRESSED_EMAILS).
     ADVOCATE_INVITATION = "advocate_invitation", _("Invitation to act for a patient")
@@ -263,6 +267,17 @@ EVENTS: dict[str, Event] = {
     K.AUTHORITY_REVOKED: Event(
         K.AUTHORITY_REVOKED, {A.NAMED: _("A patient has ended your authority on their claim")}
     ),
+    # A subject access request's answer is owed whatever the preferences.
+    K.EXPORT_READY: Event(
+        K.EXPORT_READY,
+        {A.NAMED: _("Your copy of your data is ready")},
+        mandatory_for=frozenset({A.NAMED}),
+    ),
+    K.EXPORT_EXTENDED: Event(
+        K.EXPORT_EXTENDED,
+        {A.NAMED: _("We need more time to send you a copy of your data")},
+        mandatory_for=frozenset({A.NAMED}),
+    ),
 }
 
 #: Kinds that are one email to one address, not an event told to audiences: their words and
@@ -304,6 +319,7 @@ def kinds_for_role(role: str) -> list[str]:
         if kind in EVENTS
         and audiences & set(EVENTS[kind].audiences)
         and not (kind.startswith("authority_") and role != Role.ADVOCATE)
+        and not (kind.startswith("export_") and role != Role.PATIENT)
     ]
 
 
