@@ -90,9 +90,10 @@ def claims_visible_to(user: User) -> QuerySet[Claim]:
         return authorised_claims(user).filter(~Q(status=ClaimStatus.DRAFT) | Q(filed_by=user))
     if user.role == Role.ADJUSTER:
         return submitted.filter(insurer_id=user.insurer_id, assigned_adjuster=user)
-    if user.role == Role.TRIAGE_LEAD:
+    if user.role in (Role.TRIAGE_LEAD, Role.API_CLIENT):
         # Only their insurer's: a claim no insurer owns yet (no coverage, provider not listed)
         # is nobody's until an administrator chooses its insurer (claim_may_choose_insurer).
+        # An API client is its insurer's system, so it reads what the insurer's lead reads.
         return submitted.filter(insurer_id=user.insurer_id)
     return Claim.objects.none()
 
@@ -114,10 +115,22 @@ def claim_actor_kind(user: User | None, claim: Claim) -> str | None:
         return ADVOCATE if claim_may_view(user, claim) else None
     works_for_claims_insurer = user.is_insurer_staff and claim.insurer_id == user.insurer_id
     if works_for_claims_insurer and (
-        user.role == Role.TRIAGE_LEAD or claim.assigned_adjuster_id == user.pk
+        user.role == Role.TRIAGE_LEAD
+        or claim.assigned_adjuster_id == user.pk
+        or _api_client_may_change(user, claim)
     ):
         return INSURER
     return None
+
+
+def _api_client_may_change(user: User, claim: Claim) -> bool:
+    """An API client changes its insurer's submitted claims as a triage lead would, only while
+    its client holds the claims:write scope (the permission api.services keeps in step)."""
+    return (
+        user.role == Role.API_CLIENT
+        and not claim.is_draft
+        and user.has_perm("portal.change_claims_for_insurer")
+    )
 
 
 def claims_may_start(user: User) -> bool:
@@ -148,8 +161,12 @@ def claim_may_work(user: User, claim: Claim) -> bool:
 
 
 def claim_may_route(user: User, claim: Claim) -> bool:
-    """Triage leads assign and reassign the claims of their insurer."""
-    return user.role == Role.TRIAGE_LEAD and claim_actor_kind(user, claim) == INSURER
+    """Triage leads assign and reassign the claims of their insurer (and their insurer's system
+    through the API, when it may change claims)."""
+    return (
+        user.role in (Role.TRIAGE_LEAD, Role.API_CLIENT)
+        and claim_actor_kind(user, claim) == INSURER
+    )
 
 
 def claim_may_read_notes(user: User, claim: Claim) -> bool:

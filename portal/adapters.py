@@ -48,6 +48,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         """Demo accounts and the demo TOTP secret are published: off a developer machine they
         open nothing, whichever way (password, passkey) they are presented."""
+        if user.role == Role.API_CLIENT:
+            # An API client's service user has no usable password; this refuses it whatever
+            # else (a passkey, a social login) is ever presented for it.
+            audit_event_record(
+                action=AuditAction.LOGIN_FAILED,
+                detail={"login": user.email, "reason": "API client"},
+            )
+            messages.error(request, _("This account is an API client and cannot sign in."))
+            return redirect("account_login")
         if not demo_credentials_allowed() and is_demo_user(user):
             audit_event_record(
                 action=AuditAction.LOGIN_FAILED,

@@ -18,12 +18,15 @@ class Role(models.TextChoices):
     ADJUSTER = "adjuster", _("Adjuster")
     TRIAGE_LEAD = "triage_lead", _("Triage lead")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The service account of an insurer's system connected through the API (api.ApiClient): it
+    # never signs in on the web; its scopes decide what it may do (see intake.access).
+    API_CLIENT = "api_client", _("API client")
 
 
 # Tuples, not sets: the check constraint below is built from INSURER_ROLES, and a set's order
 # changes between processes, which would make the migration autodetector see a new constraint.
 #: Roles that work for an insurer and must belong to exactly one.
-INSURER_ROLES = (Role.ADJUSTER, Role.TRIAGE_LEAD)
+INSURER_ROLES = (Role.ADJUSTER, Role.TRIAGE_LEAD, Role.API_CLIENT)
 #: Roles that must enrol in multi-factor authentication before reaching any case or admin page.
 MFA_REQUIRED_ROLES = (Role.ADJUSTER, Role.TRIAGE_LEAD, Role.ADMINISTRATOR)
 #: Roles open to self-service sign-up.
@@ -98,9 +101,15 @@ class User(AbstractBaseUser, PermissionsMixin):
                     | (~Q(role__in=[r.value for r in INSURER_ROLES]) & Q(insurer__isnull=True))
                 ),
                 violation_error_message=_(
-                    "Adjusters and triage leads must belong to an insurer; other roles must not."
+                    "Adjusters, triage leads and API clients must belong to an insurer; other "
+                    "roles must not."
                 ),
             ),
+        ]
+        permissions = [
+            # Held by an API client's service user while its client has the claims:write scope
+            # (kept in step by api.services): the access doors let it change its insurer's claims.
+            ("change_claims_for_insurer", "May change its insurer's claims through the API"),
         ]
 
     def __str__(self) -> str:

@@ -484,6 +484,58 @@ LIMITATION_WARNING_MONTHS = env.int("LIMITATION_WARNING_MONTHS", default=6)
 DRAFT_REMINDER_DAYS = env.int("DRAFT_REMINDER_DAYS", default=14)
 DRAFT_PURGE_DAYS = env.int("DRAFT_PURGE_DAYS", default=60)
 
+# --- API ------------------------------------------------------------------------------------
+# Insurers' systems connect through the REST API (api/): keys from djangorestframework-api-key,
+# errors as problem+json, the OpenAPI 3.1 schema at /api/schema/ with Swagger UI and Redoc served
+# from drf-spectacular-sidecar. The rate limit is per client, a courtesy against runaway loops, not
+# a security control: https://www.django-rest-framework.org/api-guide/throttling/
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ClientKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.HasScope",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_client": API_RATE_LIMIT},
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claims portal API",
+    "DESCRIPTION": (
+        "Pull your insurer's claims, push decisions, hear of changes by webhook. Authenticate with "
+        "`Authorization: Api-Key <key>`. Errors are RFC 9457 problem details. Every POST takes an "
+        "`Idempotency-Key`; updates take `If-Match` with the claim's ETag. Rate limit per client: "
+        + API_RATE_LIMIT
+        + " (a courtesy against runaway loops, not a security control)."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "ApiKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Api-Key <key>`",
+            }
+        }
+    },
+    "SECURITY": [{"ApiKey": []}],
+}
+
 # --- Notifications ----------------------------------------------------------------------------
 # A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed
 # for an administrator to see and send again; a refused address fails at once.
