@@ -41,6 +41,8 @@ class EventKind(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", _("New message")
     CLAIM_OVERDUE = "claim_overdue", _("Claim overdue")
     CLAIM_ESCALATED = "claim_escalated", _("Claim waiting for an adjuster")
+    # The patient corrected their name, phone or address on a submitted claim (privacy).
+    CONTACT_CORRECTED = "contact_corrected", _("Contact details corrected")
     # Told to the advocate concerned (the NAMED audience), with no claim: one whose authority
     # has ended may no longer see it.
     AUTHORITY_GRANTED = "authority_granted", _("Authority granted")
@@ -266,6 +268,12 @@ EVENTS: dict[str, Event] = {
     ),
     K.AUTHORITY_REVOKED: Event(
         K.AUTHORITY_REVOKED, {A.NAMED: _("A patient has ended your authority on their claim")}
+    ),
+    # The adjuster writes to the claimant: they must not miss a new address or phone number.
+    K.CONTACT_CORRECTED: Event(
+        K.CONTACT_CORRECTED,
+        {A.ADJUSTER: _("A claimant has corrected their contact details")},
+        mandatory_for=frozenset({A.ADJUSTER}),
     ),
     # A subject access request's answer is owed whatever the preferences.
     K.EXPORT_READY: Event(
