@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from config.health import health_view
 from intake.dashboard import dashboard
-from portal import views
+from portal import pages, views
 
 admin.site.login = views.admin_login
 admin.site.site_header = "Claim portal administration"
@@ -12,6 +12,9 @@ admin.site.site_title = "Claim portal admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", dashboard, name="dashboard"),
+    path("help/", pages.help_page, name="help"),
+    path("contact/", pages.contact, name="contact"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
     path("insurers/<uuid:insurer_id>/", views.insurer_detail, name="insurer_detail"),
     path("claims/", include("intake.urls")),
     path("work/", include("triage.urls")),

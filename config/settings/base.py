@@ -575,3 +575,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# --- The service ---
+# How people reach the team that runs the portal: the footer, the contact and help pages, and the
+# accessibility statement give these.
+SERVICE_CONTACT_EMAIL = env.str("SERVICE_CONTACT_EMAIL", default="help@claim-portal.example")
+SERVICE_CONTACT_PHONE = env.str("SERVICE_CONTACT_PHONE", default="0300 123 4567")
+SERVICE_CONTACT_HOURS = env.str(
+    "SERVICE_CONTACT_HOURS", default="Monday to Friday, 9am to 5pm (except public holidays)"
+)
+
+# --- Webhooks (api/webhooks.py) ---
+# Standard Webhooks: https://www.standardwebhooks.com/. Deliveries go only to public addresses;
+# this lets them reach private, loopback and link-local ones (a receiver on this machine for
+# tests and `make run`). Never in production: it opens the portal's own network to anyone who
+# may register an endpoint.
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+# Seconds a delivery may take in all (connect and answer): a slow receiver is tried again later.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# Hours a rotated-out secret still signs beside the new one.
+WEBHOOKS_ROTATION_HOURS = env.int("WEBHOOKS_ROTATION_HOURS", default=24)
+# Seconds before the sweeper queues again a delivery it queued that has not run.
+WEBHOOKS_REQUEUE_SECONDS = env.int("WEBHOOKS_REQUEUE_SECONDS", default=60)
+
