@@ -79,3 +79,32 @@ class ApiClientKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("API client key")
         verbose_name_plural = _("API client keys")
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a POST sent with an `Idempotency-Key`, so a repeat (same client, same
+    key) gets it back and changes nothing twice. The unique row is inserted in the transaction
+    that makes the change: a concurrent repeat waits on it, then reads the stored answer."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # What the key was first used for: a reuse for anything else is refused.
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="api_idempotent_client_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.key}"
+
+
+# The webhooks models live in their own module; Django loads an app's models from this one.
+from api.webhooks_models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

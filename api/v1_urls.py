@@ -1,3 +1,18 @@
-"""The API's v1 URLs."""
+"""The API's v1 URLs (mounted at /api/ by api/urls.py): the resources under v1/, the OpenAPI
+schema and its two documentation pages, served from the portal itself (sidecar, no CDN)."""
 
-urlpatterns: list = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api.v1_views import ClaimViewSet
+
+router = SimpleRouter()
+router.register("v1/claims", ClaimViewSet, basename="api-claim")
+
+urlpatterns = [
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
