@@ -1,0 +1,4 @@
+"""The privacy app's Celery tasks, found by autodiscovery here; each area keeps its own in
+privacy/<area>_tasks.py."""
+
+from privacy.export_tasks import *  # noqa: F403
