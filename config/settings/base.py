@@ -439,6 +439,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resolution.offers_tasks.offers_lapse_due_task",
         "schedule": crontab(minute=3),
     },
+    # Subject access exports: queue again a copy the broker lost, and delete copies past their
+    # download days (PRIVACY_EXPORT_DAYS).
+    "privacy-exports-requeue-pending": {
+        "task": "privacy.export_tasks.exports_requeue_pending",
+        "schedule": crontab(minute="*/5"),
+    },
+    "privacy-exports-purge-expired": {
+        "task": "privacy.export_tasks.exports_purge_expired",
+        "schedule": crontab(minute=35),
+    },
     "notifications-send-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(minute=0, hour=env.int("NOTIFICATION_DIGEST_HOUR_UTC", default=7)),
@@ -535,6 +545,10 @@ SPECTACULAR_SETTINGS = {
     },
     "SECURITY": [{"ApiKey": []}],
 }
+
+# --- Privacy: subject access exports --------------------------------------------------------
+# Days a patient may download the copy of their data before the zip is deleted from storage.
+PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
 
 # --- Notifications ----------------------------------------------------------------------------
 # A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed
