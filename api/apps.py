@@ -8,3 +8,8 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
     verbose_name = "API and webhooks"
+
+    def ready(self) -> None:
+        from api import webhooks_receivers
+
+        webhooks_receivers.connect()

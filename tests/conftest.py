@@ -85,8 +85,13 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         database=database,
         log_dir=tmp_path_factory.mktemp("worker"),
         name="test-worker",
-        queues="default,scan,notify",
-        env={"EMAIL_URL": f"filemail://{mail_dir}", "EMAIL_BACKEND": ""},
+        queues="default,scan,notify,webhooks",
+        # Webhooks reach the tests' receiver on loopback (tests/api/test_webhooks.py).
+        env={
+            "EMAIL_URL": f"filemail://{mail_dir}",
+            "EMAIL_BACKEND": "",
+            "WEBHOOKS_ALLOW_PRIVATE_HOSTS": "true",
+        },
     ) as worker:
         worker.mail_dir = mail_dir
         yield worker

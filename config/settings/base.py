@@ -371,13 +371,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # a message routed to "scan" would be copied into every queue and run once per queue.
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name, type="direct"), routing_key=name)
-    for name in ("default", "scan", "notify")
+    for name in ("default", "scan", "notify", "webhooks")
 ]
 CELERY_TASK_DEFAULT_EXCHANGE = "default"
 CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
 CELERY_TASK_ROUTES = {
     "documents.tasks.*": {"queue": "scan"},
     "notifications.tasks.*": {"queue": "notify"},
+    "api.tasks.*": {"queue": "webhooks"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How long publishing waits for a broker that does not answer before giving up.
@@ -423,6 +424,11 @@ CELERY_BEAT_SCHEDULE = {
     # Every minute, as for scans: a letter the broker lost waits LETTER_REQUEUE_MINUTES.
     "letters-requeue-pending": {
         "task": "resolution.letters_tasks.letters_requeue_pending",
+        "schedule": crontab(minute="*"),
+    },
+    # Webhooks: queue deliveries left pending (the broker down at commit, a long retry due).
+    "webhooks-sweep-pending": {
+        "task": "api.tasks.webhooks_sweep_pending",
         "schedule": crontab(minute="*"),
     },
     "notifications-sweep-undelivered": {
@@ -549,6 +555,19 @@ SPECTACULAR_SETTINGS = {
 # --- Privacy: subject access exports --------------------------------------------------------
 # Days a patient may download the copy of their data before the zip is deleted from storage.
 PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
+
+# --- Webhooks (api/webhooks.py) ---
+# Standard Webhooks: https://www.standardwebhooks.com/. Deliveries go only to public addresses;
+# this lets them reach private, loopback and link-local ones (a receiver on this machine for
+# tests and `make run`). Never in production: it opens the portal's own network to anyone who
+# may register an endpoint.
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+# Seconds a delivery may take in all (connect and answer): a slow receiver is tried again later.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# Hours a rotated-out secret still signs beside the new one.
+WEBHOOKS_ROTATION_HOURS = env.int("WEBHOOKS_ROTATION_HOURS", default=24)
+# Seconds before the sweeper queues again a delivery it queued that has not run.
+WEBHOOKS_REQUEUE_SECONDS = env.int("WEBHOOKS_REQUEUE_SECONDS", default=60)
 
 # --- Notifications ----------------------------------------------------------------------------
 # A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed

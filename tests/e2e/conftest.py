@@ -75,7 +75,7 @@ def module_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         database=database,
         log_dir=tmp_path_factory.mktemp("e2e-worker"),
         name="e2e-worker",
-        queues="default,scan,notify",
+        queues="default,scan,notify,webhooks",
         env={},
     ) as worker:
         yield worker
