@@ -2,9 +2,10 @@
 schema and its two documentation pages, served from the portal itself (sidecar, no CDN)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from api.docs_views import RedocView, SwaggerView
 from api.v1_views import ClaimViewSet
 
 router = SimpleRouter()
@@ -13,6 +14,6 @@ router.register("v1/claims", ClaimViewSet, basename="api-claim")
 urlpatterns = [
     *router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
