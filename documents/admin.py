@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from documents.models import Document, ScanStatus, overdue_cutoff
 from documents.services import documents_scan_again
@@ -57,5 +58,11 @@ class DocumentAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     def scan_again(self, request, queryset):
         count = documents_scan_again(documents=queryset, actor=request.user)
         self.message_user(
-            request, _("%(count)d document(s) queued for scanning.") % {"count": count}
+            request,
+            ngettext(
+                "%(count)d document queued for scanning.",
+                "%(count)d documents queued for scanning.",
+                count,
+            )
+            % {"count": count},
         )

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -139,9 +140,12 @@ def _upload_post(request: HttpRequest, *, claim: Claim, handler: DocumentUploadH
         return redirect("intake:claim_check", claim_id=claim.pk)
     messages.success(
         request,
-        _(
-            "Thank you: %(count)d file(s) received. We check each one for viruses before anyone "
-            "can open it; this page shows when that is done."
+        ngettext(
+            "Thank you: %(count)d file received. We check it for viruses before anyone can "
+            "open it; this page shows when that is done.",
+            "Thank you: %(count)d files received. We check each one for viruses before anyone "
+            "can open it; this page shows when that is done.",
+            len(documents),
         )
         % {"count": len(documents)},
     )

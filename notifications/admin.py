@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from notifications.delivery import notifications_retry_failed
 from notifications.models import Notification
@@ -32,4 +33,8 @@ class NotificationAdmin(AuditedViewsAdminMixin, ReadOnlyAdminMixin, admin.ModelA
     @admin.action(description=_("Send the selected failed emails again"))
     def retry(self, request, queryset):
         count = notifications_retry_failed(notifications=queryset, actor=request.user)
-        self.message_user(request, _("%(count)d email(s) queued again.") % {"count": count})
+        self.message_user(
+            request,
+            ngettext("%(count)d email queued again.", "%(count)d emails queued again.", count)
+            % {"count": count},
+        )

@@ -2,10 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import selectors, services
@@ -18,16 +20,22 @@ CENTRE_SIZE = 50
 
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
-    notifications = list(selectors.notifications_for_user(user=request.user)[:CENTRE_SIZE])
+    """The person's notifications, newest first, CENTRE_SIZE to a page, with the total."""
+    pages = Paginator(selectors.notifications_for_user(user=request.user), CENTRE_SIZE)
+    page = pages.get_page(request.GET.get("page"))
+    notifications = list(page.object_list)
     entries = [
         (n, case_path(user=request.user, claim_id=n.claim_id) if n.claim_id else None)
         for n in notifications
     ]
-    return render(
-        request,
-        "notifications/centre.html",
-        {"entries": entries, "any_unread": any(n.read_at is None for n in notifications)},
-    )
+    context = {
+        "entries": entries,
+        "page": page,
+        "any_unread": selectors.notifications_for_user(user=request.user)
+        .filter(read_at__isnull=True)
+        .exists(),
+    }
+    return render(request, "notifications/centre.html", context)
 
 
 def _back_to_centre(request: HttpRequest) -> HttpResponse:
@@ -48,7 +56,15 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, _("%(count)d notification(s) marked as read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked as read.",
+            "%(count)d notifications marked as read.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("notifications:centre")
 
 

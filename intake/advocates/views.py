@@ -124,10 +124,14 @@ def authority_change(request: HttpRequest, authority_id: uuid.UUID) -> HttpRespo
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def authority_end(request: HttpRequest, authority_id: uuid.UUID) -> HttpResponse:
+    """Ending an authority (or withdrawing an invitation) cannot be undone: the page asks first,
+    and only its own button, which says so, ends it."""
     _patient_only(request)
     authority = selectors.authority_get_for_patient(user=request.user, authority_id=authority_id)
+    if request.method == "GET" or request.POST.get("confirm") != "end":
+        return render(request, "intake/authority_end.html", {"authority": authority})
     authorities.authority_end(authority=authority, patient=request.user)
     if authority.accepted_at:
         messages.success(request, _("The authority has ended. They can no longer see your claim."))

@@ -72,6 +72,12 @@
       row.appendChild(text(make("td"), item.category));
       row.appendChild(text(make("td"), "Just now"));
       row.appendChild(make("td", "document-status"));
+      // Each cell carries its column's heading, shown beside it when the table reflows at phone
+      // width (the stylesheet's .reflow-table).
+      var headings = this.table.querySelectorAll("thead th");
+      for (var i = 0; i < row.cells.length && i < headings.length; i++) {
+        row.cells[i].setAttribute("data-label", headings[i].textContent);
+      }
       this.rows.appendChild(row);
       this.table.hidden = false;
       this.empty.hidden = true;

@@ -71,7 +71,12 @@ def test_an_advocate_follows_a_claim_until_the_patient_revokes_their_authority(
 
     # The patient ends the authority; the advocate's next page load is refused.
     page.reload()
-    page.get_by_role("button", name=re.compile("End authority")).click()
+    page.get_by_role("link", name=re.compile("End authority")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to end this authority?"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, end the authority").click()
     expect(page.get_by_text("The authority has ended")).to_be_visible()
 
     response = advocate_page.goto(case_url)

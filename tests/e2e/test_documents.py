@@ -91,7 +91,7 @@ def test_without_javascript_the_plain_form_sends_files_with_their_categories(liv
         page.get_by_label("What is file 1?").select_option("receipts")
         page.get_by_role("button", name="Send files").click()
 
-        expect(page.get_by_text("1 file(s) received")).to_be_visible()
+        expect(page.get_by_text("1 file received")).to_be_visible()
         row = page.locator("tr", has=page.get_by_role("cell", name="receipt.txt"))
         # Pending, or already passed if the worker (still running from the test above) was quick.
         expect(row).to_contain_text(re.compile("checking this file for viruses|none found"))

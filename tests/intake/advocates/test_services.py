@@ -267,7 +267,12 @@ def test_revoking_ends_access_at_the_advocates_next_request_and_tells_them(claim
     authority = Authority.objects.get(advocate=advocate)
 
     patient_client = _signed_in(claim.claimant)
-    response = patient_client.post(reverse("intake:authority_end", args=[authority.pk]))
+    url = reverse("intake:authority_end", args=[authority.pk])
+    # The list's link asks first; a post without the confirmation ends nothing.
+    assert "Are you sure you want to end this authority?" in patient_client.get(url).content.decode()
+    assert patient_client.post(url).status_code == 200
+    assert client.get(_case(claim)).status_code == 200
+    response = patient_client.post(url, {"confirm": "end"})
     assert response.status_code == 302
 
     # The same session, a replayed message form, a document poll: all refused now.
@@ -308,7 +313,7 @@ def test_nobody_but_the_granting_patient_may_change_or_end_an_authority(claim):
     # Another patient is told nothing exists; the advocate, no patient, may not manage any.
     for intruder, status in ((UserFactory(), 404), (advocate, 403)):
         client = _signed_in(intruder)
-        end = client.post(reverse("intake:authority_end", args=[authority.pk]))
+        end = client.post(reverse("intake:authority_end", args=[authority.pk]), {"confirm": "end"})
         change = client.post(
             reverse("intake:authority_change", args=[authority.pk]),
             {"scopes": ["may_view_documents"]},
