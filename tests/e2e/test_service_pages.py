@@ -37,7 +37,8 @@ def test_the_documents_table_reflows_at_phone_width_without_breaking_words(
     line = cell.evaluate("c => parseFloat(getComputedStyle(c).lineHeight)")
     assert height < 2 * line + 16
     wide = page.evaluate(
-        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391)"
+        "[...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > 391)"
         ".map(e => e.tagName + '.' + e.className).slice(0, 8)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide

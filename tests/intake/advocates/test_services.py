@@ -269,7 +269,8 @@ def test_revoking_ends_access_at_the_advocates_next_request_and_tells_them(claim
     patient_client = _signed_in(claim.claimant)
     url = reverse("intake:authority_end", args=[authority.pk])
     # The list's link asks first; a post without the confirmation ends nothing.
-    assert "Are you sure you want to end this authority?" in patient_client.get(url).content.decode()
+    asked = patient_client.get(url).content.decode()
+    assert "Are you sure you want to end this authority?" in asked
     assert patient_client.post(url).status_code == 200
     assert client.get(_case(claim)).status_code == 200
     response = patient_client.post(url, {"confirm": "end"})
