@@ -15,9 +15,14 @@ The suppression rule (SMALL = 5), applied to every table the page, the PDF and t
    never stands alone. When exactly one cell of the column is suppressed, the smallest cell
    still shown in that column is suppressed as well (the first in the table's order on a tie);
    when there is no other cell, the total is suppressed. Two or more suppressed cells leave only
-   their sum to be learnt, never one of them.
+   their sum to be learnt, never one of them. A cell hidden this way reads "not shown", not
+   "fewer than 5", which could be untrue of it.
 4. The amounts and the averages follow the settled column: suppressed wherever its count is,
-   the totals included, since they too add up (or average) across the rows.
+   the totals included, since they too add up (or average) across the rows; they read
+   "not shown".
+
+A zero is a count below 5 and is suppressed too: that no claim of a kind was made is itself
+something to keep from a small table.
 """
 
 import datetime
@@ -37,6 +42,9 @@ from resolution.money import pounds
 
 SMALL = 5
 SUPPRESSED = gettext_lazy("fewer than 5")
+#: A figure hidden so that a small one cannot be worked out by subtraction (it may be 5 or more,
+#: so "fewer than 5" would be untrue), and an amount or average over a hidden count.
+WITHHELD = gettext_lazy("not shown")
 #: How many of a provider's most frequent categories the page and the report name.
 TOP_CATEGORIES = 3
 #: Short labels for the tables: the patient's question words are too long for a column.
@@ -58,7 +66,8 @@ class Cell:
 
     def __str__(self) -> str:
         if self.suppressed:
-            return str(SUPPRESSED)
+            small = self.kind == "count" and self.value is not None and self.value < SMALL
+            return str(SUPPRESSED if small else WITHHELD)
         if self.value is None:
             return "–"
         if self.kind == "money":

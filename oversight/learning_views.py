@@ -144,7 +144,7 @@ def _small_words() -> dict:
 
 def _csv_cell(cell) -> str:
     if cell.suppressed:
-        return str(SUPPRESSED)
+        return str(cell)
     if cell.value is None:
         return ""
     return f"{cell.value:.2f}" if cell.kind == "money" else str(cell.value)
