@@ -99,7 +99,7 @@ def export_zip_stream(*, patient: User, summary: ZipSummary) -> ZipStream:
     and fills `summary.manifest`. Records are deflated; documents, mostly compressed already
     (PDF, JPEG, DOCX), are stored as they are."""
     claims = records.patient_claims(patient)
-    stream = ZipStream(compress_type=ZIP_DEFLATED, compress_level=6)
+    stream = ZipStream(compress_type=ZIP_DEFLATED)  # zlib's default level
 
     def add(arcname: str, chunks: Iterable[bytes], *, compress: bool = True) -> None:
         stream.add(

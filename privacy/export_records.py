@@ -10,9 +10,11 @@ Bank details are masked as on the case pages; the encrypted columns are never de
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
@@ -21,7 +23,9 @@ from intake.models import Authority, Claim
 from notifications.models import Notification
 from portal.models import AuditAction, AuditEvent, User
 from resolution.models import BankDetails
-from resolution.payments import bank_details_masked
+from resolution.payments import ShownBankDetails, bank_details_masked
+
+logger = logging.getLogger(__name__)
 
 #: The claim's own answers and dates, as the patient gave them or the portal set them.
 CLAIM_FIELDS = (
@@ -159,7 +163,7 @@ def _resolution_records(claim: Claim) -> dict:
     offers = list(claim.offers.select_related("made_by", "answered_by").order_by("round"))
     settlement = getattr(claim, "settlement", None)  # None: the claim has no settlement
     bank = BankDetails.objects.filter(claim=claim).first()
-    shown = bank_details_masked(bank) if bank else None
+    shown = _masked(bank) if bank else None
     return {
         "offers": [
             {
@@ -202,6 +206,7 @@ def _resolution_records(claim: Claim) -> dict:
                 "sort_code": shown.sort_code,
                 "account_number": shown.account_number,
                 "given_at": shown.given_at,
+                "readable": shown.readable,
             }
             if shown
             else None
@@ -220,6 +225,18 @@ def _resolution_records(claim: Claim) -> dict:
             for r in claim.reviews.select_related("reviewer").order_by("requested_at", "id")
         ],
     }
+
+
+def _masked(bank: BankDetails) -> ShownBankDetails:
+    """The masked details; a process with no key configured still writes the rest of the copy
+    (the details are marked unreadable, and operations told by the log)."""
+    try:
+        return bank_details_masked(bank)
+    except ImproperlyConfigured:
+        logger.error(
+            "Export: no bank details key is configured; claim %s's are left out.", bank.claim_id
+        )
+        return ShownBankDetails("", "", "", bank.given_at, readable=False)
 
 
 def _contact_corrections(claim: Claim) -> list[dict]:
