@@ -19,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "var" / "bench" / "results.json"
-FEATURES = ("documents", "triage", "notifications", "resolution", "letters", "load")
+FEATURES = ("documents", "triage", "notifications", "resolution", "letters", "webhooks", "load")
 
 
 def _configure() -> None:
