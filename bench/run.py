@@ -19,7 +19,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "var" / "bench" / "results.json"
-FEATURES = ("documents", "triage", "notifications", "resolution", "letters", "webhooks", "load")
+FEATURES = (
+    "documents",
+    "triage",
+    "notifications",
+    "resolution",
+    "letters",
+    "oversight_dashboard",
+    "webhooks",
+    "load",
+)
 
 
 def _configure() -> None:
