@@ -4,12 +4,25 @@ the services decide (their ClaimError messages come back as problem+json)."""
 
 from rest_framework import serializers
 
-from documents.models import Document
-from intake.models import Claim, ClaimMessage, ClaimStatusChange, InformationRequest
+from documents.models import Document, LetterKind
+from intake.models import (
+    AuthorityStatus,
+    Claim,
+    ClaimMessage,
+    ClaimStatusChange,
+    HarmCategory,
+    InformationRequest,
+    Severity,
+)
 from resolution.models import HeadOfLoss, Offer, Payment, PaymentMethod, Reserve
 from triage.models import ClaimNote
 
 # --- Claims -------------------------------------------------------------------------------------
+
+
+def _maybe_blank(choices) -> serializers.ChoiceField:
+    """A choice the patient may not have made yet: one of `choices`, or "" (in the schema too)."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
 
 
 class ClaimSummarySerializer(serializers.ModelSerializer):
@@ -46,6 +59,9 @@ class ClaimantSerializer(serializers.Serializer):
 class ClaimAnswersSerializer(serializers.ModelSerializer):
     """The patient's answers, as they gave them."""
 
+    harm_category = _maybe_blank(HarmCategory.choices)
+    severity = _maybe_blank(Severity.choices)
+
     class Meta:
         model = Claim
         fields = [
@@ -73,6 +89,7 @@ class ClaimAnswersSerializer(serializers.ModelSerializer):
 class ClaimDetailSerializer(ClaimSummarySerializer):
     claimant = ClaimantSerializer(read_only=True)
     answers = ClaimAnswersSerializer(source="*", read_only=True)
+    authority_status = _maybe_blank(AuthorityStatus.choices)
     etag = serializers.SerializerMethodField()
 
     class Meta(ClaimSummarySerializer.Meta):
@@ -104,6 +121,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     """Metadata only: no storage key; the content through the download link."""
 
     downloadable = serializers.BooleanField(source="is_downloadable", read_only=True)
+    letter_kind = _maybe_blank(LetterKind.choices)
 
     class Meta:
         model = Document

@@ -61,6 +61,10 @@ MOVES = {
 }
 
 
+#: The claim's own parts are short lists in full: no cursor, no claims-list filters.
+NOT_A_LIST = {"pagination_class": None, "filter_backends": []}
+
+
 class ClaimCursorPagination(CursorPagination):
     # The reference is unique, indexed, set at submission and never changed: a stable order
     # (of submission) that the cursor seeks into, so page N costs what page 1 does.
@@ -131,8 +135,12 @@ class ClaimViewSet(viewsets.GenericViewSet):
         data = s.ClaimDetailSerializer(claim, context={"etag": etag}).data
         return Response(data, headers={"ETag": etag})
 
-    @extend_schema(summary="The claim's status changes", tags=["claims"])
-    @action(detail=True, methods=["get"], serializer_class=s.StatusChangeSerializer)
+    @extend_schema(
+        summary="The claim's status changes",
+        tags=["claims"],
+        responses=s.StatusChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], serializer_class=s.StatusChangeSerializer, **NOT_A_LIST)
     def timeline(self, request, pk=None):
         claim = self._claim(pk)
         changes = intake_selectors.claim_timeline(claim=claim)
@@ -140,13 +148,17 @@ class ClaimViewSet(viewsets.GenericViewSet):
 
     # --- Documents --------------------------------------------------------------------------
 
-    @extend_schema(summary="The claim's documents (metadata)", tags=["documents"])
+    @extend_schema(
+        summary="The claim's documents (metadata)",
+        tags=["documents"],
+        responses=s.DocumentSerializer(many=True),
+    )
     @action(
         detail=True,
         methods=["get"],
         serializer_class=s.DocumentSerializer,
         required_scopes=DOCUMENTS_READ,
-        pagination_class=None,
+        **NOT_A_LIST,
     )
     def documents(self, request, pk=None):
         claim = self._claim(pk)
@@ -161,6 +173,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         url_path=rf"documents/(?P<document_id>{UUID})",
         serializer_class=s.DocumentSerializer,
         required_scopes=DOCUMENTS_READ,
+        **NOT_A_LIST,
     )
     def document(self, request, pk=None, document_id=None):
         document = self._document(pk, document_id)
@@ -177,6 +190,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         url_path=rf"documents/(?P<document_id>{UUID})/download",
         serializer_class=s.DownloadLinkSerializer,
         required_scopes=DOCUMENTS_READ,
+        **NOT_A_LIST,
     )
     def document_download(self, request, pk=None, document_id=None):
         document = self._document(pk, document_id)
@@ -188,7 +202,12 @@ class ClaimViewSet(viewsets.GenericViewSet):
 
     # --- Messages, information requests, notes ----------------------------------------------
 
-    @extend_schema(methods=["GET"], summary="The claim's messages", tags=["messages"])
+    @extend_schema(
+        methods=["GET"],
+        summary="The claim's messages",
+        tags=["messages"],
+        responses=s.MessageSerializer(many=True),
+    )
     @extend_schema(
         methods=["POST"],
         summary="Send a message to the patient's side",
@@ -196,7 +215,9 @@ class ClaimViewSet(viewsets.GenericViewSet):
         parameters=[IDEMPOTENCY_KEY],
         responses={201: s.MessageSerializer},
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=s.MessageSerializer)
+    @action(
+        detail=True, methods=["get", "post"], serializer_class=s.MessageSerializer, **NOT_A_LIST
+    )
     def messages(self, request, pk=None):
         claim = self._claim(pk)
         if request.method == "GET":
@@ -215,7 +236,10 @@ class ClaimViewSet(viewsets.GenericViewSet):
         return idempotent(self, request, send)
 
     @extend_schema(
-        methods=["GET"], summary="The claim's information requests", tags=["information requests"]
+        methods=["GET"],
+        summary="The claim's information requests",
+        tags=["information requests"],
+        responses=s.InformationRequestSerializer(many=True),
     )
     @extend_schema(
         methods=["POST"],
@@ -230,6 +254,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         methods=["get", "post"],
         url_path="information-requests",
         serializer_class=s.InformationRequestSerializer,
+        **NOT_A_LIST,
     )
     def information_requests(self, request, pk=None):
         claim = self._claim(pk)
@@ -248,7 +273,12 @@ class ClaimViewSet(viewsets.GenericViewSet):
 
         return idempotent(self, request, ask)
 
-    @extend_schema(methods=["GET"], summary="The claim's internal notes", tags=["notes"])
+    @extend_schema(
+        methods=["GET"],
+        summary="The claim's internal notes",
+        tags=["notes"],
+        responses=s.NoteSerializer(many=True),
+    )
     @extend_schema(
         methods=["POST"],
         summary="Add an internal note (never shown to the patient's side)",
@@ -256,7 +286,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         parameters=[IDEMPOTENCY_KEY],
         responses={201: s.NoteSerializer},
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=s.NoteSerializer)
+    @action(detail=True, methods=["get", "post"], serializer_class=s.NoteSerializer, **NOT_A_LIST)
     def notes(self, request, pk=None):
         claim = self._claim(pk)
         if request.method == "GET":
@@ -281,7 +311,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         request=s.AssignmentSerializer,
         responses={200: ClaimStateSerializer},
     )
-    @action(detail=True, methods=["post"], serializer_class=s.AssignmentSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.AssignmentSerializer, **NOT_A_LIST)
     def assignment(self, request, pk=None):
         claim = self._claim(pk)
 
@@ -327,28 +357,33 @@ class ClaimViewSet(viewsets.GenericViewSet):
         )
 
     @_move_schema("Acknowledge the claim: it is now under review")
-    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer, **NOT_A_LIST)
     def acknowledge(self, request, pk=None):
         return self._move(request, pk, MOVES["acknowledge"])
 
     @_move_schema("Deny the claim (reason required; the patient sees it)")
-    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer, **NOT_A_LIST)
     def deny(self, request, pk=None):
         return self._move(request, pk, MOVES["deny"])
 
     @_move_schema("Close a denied claim")
-    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer, **NOT_A_LIST)
     def close(self, request, pk=None):
         return self._move(request, pk, MOVES["close"])
 
     @_move_schema("Reopen a denied or closed claim for review (reason required)")
-    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.ReasonSerializer, **NOT_A_LIST)
     def reopen(self, request, pk=None):
         return self._move(request, pk, MOVES["reopen"])
 
     # --- Offers, settlement, reserves, payments ---------------------------------------------
 
-    @extend_schema(methods=["GET"], summary="The claim's offers, round by round", tags=["offers"])
+    @extend_schema(
+        methods=["GET"],
+        summary="The claim's offers, round by round",
+        tags=["offers"],
+        responses=s.OfferSerializer(many=True),
+    )
     @extend_schema(
         methods=["POST"],
         summary="Make an offer (or a revised one after the patient's answer)",
@@ -357,7 +392,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         request=s.OfferCreateSerializer,
         responses={201: s.OfferSerializer},
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=s.OfferSerializer)
+    @action(detail=True, methods=["get", "post"], serializer_class=s.OfferSerializer, **NOT_A_LIST)
     def offers(self, request, pk=None):
         claim = self._claim(pk)
         if request.method == "GET":
@@ -388,7 +423,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
         request=None,
         responses={201: s.SettlementSerializer},
     )
-    @action(detail=True, methods=["post"], serializer_class=s.SettlementSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.SettlementSerializer, **NOT_A_LIST)
     def settle(self, request, pk=None):
         claim = self._claim(pk)
 
@@ -402,7 +437,12 @@ class ClaimViewSet(viewsets.GenericViewSet):
 
         return idempotent(self, request, settle)
 
-    @extend_schema(methods=["GET"], summary="The reserve's history, latest last", tags=["money"])
+    @extend_schema(
+        methods=["GET"],
+        summary="The reserve's history, latest last",
+        tags=["money"],
+        responses=s.ReserveSerializer(many=True),
+    )
     @extend_schema(
         methods=["POST"],
         summary="Set the reserve, with the reason",
@@ -410,7 +450,9 @@ class ClaimViewSet(viewsets.GenericViewSet):
         parameters=[IDEMPOTENCY_KEY, IF_MATCH],
         responses={201: s.ReserveSerializer},
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=s.ReserveSerializer)
+    @action(
+        detail=True, methods=["get", "post"], serializer_class=s.ReserveSerializer, **NOT_A_LIST
+    )
     def reserves(self, request, pk=None):
         claim = self._claim(pk)
         self._insurer_only(claim, "reserves")
@@ -428,7 +470,12 @@ class ClaimViewSet(viewsets.GenericViewSet):
 
         return idempotent(self, request, set_reserve)
 
-    @extend_schema(methods=["GET"], summary="Payments against the settlement", tags=["money"])
+    @extend_schema(
+        methods=["GET"],
+        summary="Payments against the settlement",
+        tags=["money"],
+        responses=s.PaymentSerializer(many=True),
+    )
     @extend_schema(
         methods=["POST"],
         summary="Record a payment your finance system made (the last one closes the claim)",
@@ -436,7 +483,9 @@ class ClaimViewSet(viewsets.GenericViewSet):
         parameters=[IDEMPOTENCY_KEY, IF_MATCH],
         responses={201: s.PaymentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=s.PaymentSerializer)
+    @action(
+        detail=True, methods=["get", "post"], serializer_class=s.PaymentSerializer, **NOT_A_LIST
+    )
     def payments(self, request, pk=None):
         claim = self._claim(pk)
         self._insurer_only(claim, "payments")
