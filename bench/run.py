@@ -27,6 +27,7 @@ FEATURES = (
     "letters",
     "oversight_dashboard",
     "webhooks",
+    "privacy_export",
     "load",
 )
 
