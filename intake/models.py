@@ -208,6 +208,11 @@ class Claim(models.Model):
             # Counting each adjuster's open claims (their load, when routing) from the index.
             models.Index(fields=["assigned_adjuster", "status"], name="claim_adjuster_load_idx"),
             models.Index(fields=["insurer", "team", "status"], name="claim_team_queue_idx"),
+            # The insurer's claims list in its default order (received, newest first), read in
+            # index order from a keyset page's boundary: its last page costs what its first does.
+            models.Index(
+                fields=["insurer", "submitted_at", "id"], name="claim_insurer_received_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -252,6 +257,13 @@ class ClaimStatusChange(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        indexes = [
+            # A claim's decision (its move into settled or denied, and when): the claims list's
+            # "decided" column and its decided-between filter.
+            models.Index(
+                fields=["claim", "to_status", "occurred_at"], name="status_change_decision_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.from_status} -> {self.to_status}"

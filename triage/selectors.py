@@ -85,12 +85,20 @@ def team_queue_claims(*, lead: User) -> QuerySet[Claim]:
 AWAITING_ACKNOWLEDGEMENT = (ClaimStatus.ASSIGNED, ClaimStatus.SUBMITTED)
 
 
+def past_acknowledge_by(today: datetime.date) -> Q:
+    """Claims nobody acknowledged by their acknowledge-by date."""
+    return Q(status__in=AWAITING_ACKNOWLEDGEMENT, acknowledge_by__lt=today)
+
+
+def past_decide_by(today: datetime.date) -> Q:
+    """Claims still owed a decision after their decide-by date."""
+    return Q(status__in=DECISION_PENDING, decide_by__lt=today)
+
+
 def past_a_due_date(today: datetime.date) -> Q:
     """Claims not acknowledged by their acknowledge-by date, or undecided by their decide-by
     date: what the overdue list shows and what the overdue sweep alerts about."""
-    return Q(status__in=AWAITING_ACKNOWLEDGEMENT, acknowledge_by__lt=today) | Q(
-        status__in=DECISION_PENDING, decide_by__lt=today
-    )
+    return past_acknowledge_by(today) | past_decide_by(today)
 
 
 def overdue_claims(*, lead: User, today: datetime.date) -> QuerySet[Claim]:
