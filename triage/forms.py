@@ -128,8 +128,16 @@ class NoteForm(forms.Form):
     )
 
 
+class AdjusterChoiceField(forms.ModelChoiceField):
+    """Adjusters by name: the person choosing knows their colleagues' names, not their email
+    addresses (an adjuster with no name on file shows as their address, so none is blank)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name()
+
+
 class AssignForm(forms.Form):
-    adjuster = forms.ModelChoiceField(
+    adjuster = AdjusterChoiceField(
         label=gettext_lazy("Adjuster"),
         queryset=User.objects.none(),
         required=False,

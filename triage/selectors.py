@@ -12,7 +12,7 @@ from intake.models import DECISION_PENDING, OPEN_FOR_ADJUSTER, Claim, ClaimStatu
 from portal.access import refuse
 from portal.models import User
 from triage import access
-from triage.models import ClaimNote, RoutingDecision, RoutingRule, RoutingRuleChange
+from triage.models import ClaimNote, RoutingDecision, RoutingRule, RoutingRuleChange, Team
 
 QUEUE_PAGE_SIZE = 25
 QUEUE_MAX_PAGES = 200  # bounded pagination: an OFFSET never grows past this
@@ -107,6 +107,50 @@ def overdue_claims(*, lead: User, today: datetime.date) -> QuerySet[Claim]:
         .filter(past_a_due_date(today), insurer_id=lead.insurer_id)
         .select_related("assigned_adjuster", "provider")
         .order_by("decide_by")[:100]
+    )
+
+
+@dataclass(frozen=True)
+class WorkspaceCounts:
+    needs_triage: int
+    overdue_acknowledge: int
+    overdue_decide: int
+
+    @property
+    def overdue(self) -> int:
+        return self.overdue_acknowledge + self.overdue_decide
+
+
+def workspace_counts(*, lead: User, today: datetime.date) -> WorkspaceCounts:
+    """How many of the lead's insurer's claims wait for triage or are past a due date, in one
+    query (the lists on the workspace show the first of each; the counts say how many in all)."""
+    totals = (
+        claim_access.claims_visible_to(lead)
+        .filter(insurer_id=lead.insurer_id)
+        .aggregate(
+            needs_triage=Count("pk", filter=Q(status=ClaimStatus.NEEDS_TRIAGE)),
+            overdue_acknowledge=Count("pk", filter=past_acknowledge_by(today)),
+            overdue_decide=Count("pk", filter=past_decide_by(today)),
+        )
+    )
+    return WorkspaceCounts(**totals)
+
+
+def teams_with_unassigned(*, lead: User) -> QuerySet[Team]:
+    """The lead's insurer's teams, each with its claims waiting for an adjuster, in one query."""
+    return (
+        Team.objects.filter(insurer_id=lead.insurer_id)
+        .annotate(
+            unassigned=Count(
+                "claims",
+                filter=Q(
+                    claims__status=ClaimStatus.SUBMITTED,
+                    claims__assigned_adjuster__isnull=True,
+                    claims__insurer_id=lead.insurer_id,
+                ),
+            )
+        )
+        .order_by("name")
     )
 
 

@@ -250,8 +250,20 @@ def lead_workspace(request: HttpRequest) -> HttpResponse:
     # One VIEW row per claim the page shows, however many lists it is in, in one insert.
     shown = {claim.pk: claim for claims in lists.values() for claim in claims}
     audit_views_record(actor=lead, objects=list(shown.values()), detail={"page": "workspace"})
-    context = {**lists, "workload": selectors.adjuster_workload(lead=lead)}
+    workload = list(selectors.adjuster_workload(lead=lead))
+    context = {
+        **lists,
+        "counts": selectors.workspace_counts(lead=lead, today=timezone.localdate()),
+        "teams": selectors.teams_with_unassigned(lead=lead),
+        "workload": workload,
+        "on_leave": [person for person in workload if _on_leave(person)],
+    }
     return render(request, "triage/lead_workspace.html", context)
+
+
+def _on_leave(adjuster) -> bool:
+    profile = getattr(adjuster, "adjuster_profile", None)  # None: no profile yet
+    return bool(profile and profile.on_leave)
 
 
 @staff_only(access.triage_may_lead)
