@@ -455,6 +455,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.export_tasks.exports_purge_expired",
         "schedule": crontab(minute=35),
     },
+    # Privacy: anonymise claims past their retention and delete old notification rows.
+    "privacy-retention-daily": {
+        "task": "privacy.retention_tasks.retention_run_task",
+        "schedule": crontab(minute=35, hour=2),
+    },
     "notifications-send-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(minute=0, hour=env.int("NOTIFICATION_DIGEST_HOUR_UTC", default=7)),
@@ -568,6 +573,24 @@ WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
 WEBHOOKS_ROTATION_HOURS = env.int("WEBHOOKS_ROTATION_HOURS", default=24)
 # Seconds before the sweeper queues again a delivery it queued that has not run.
 WEBHOOKS_REQUEUE_SECONDS = env.int("WEBHOOKS_REQUEUE_SECONDS", default=60)
+
+# --- Privacy: retention, anonymisation, legal holds, the privacy notice ------------------------
+# Who is responsible for the personal data the portal holds (UK GDPR Art. 4(7)), named in the
+# privacy notice at /privacy/notice/, with the address people write to about their data.
+PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="Claim portal operator")
+PRIVACY_CONTROLLER_CONTACT = env.str(
+    "PRIVACY_CONTROLLER_CONTACT", default="privacy@claim-portal.example"
+)
+# Ended claims (closed, denied or withdrawn) and their documents are anonymised this many years
+# after they ended: NHS Records Management Code of Practice, litigation and complaints files.
+PRIVACY_CLAIM_RETENTION_YEARS = env.int("PRIVACY_CLAIM_RETENTION_YEARS", default=10)
+# Outbox rows (notifications sent or failed) are deleted after this many days.
+PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DAYS", default=730)
+# The audit log is kept at least this long (HIPAA 45 CFR 164.316(b)(2)); the portal never deletes
+# it (append-only, enforced by the database): a DBA purges older rows (privacy/retention.py).
+PRIVACY_AUDIT_RETENTION_YEARS = env.int("PRIVACY_AUDIT_RETENTION_YEARS", default=6)
+# Claims anonymised per transaction by the daily task; each batch takes the same queries.
+PRIVACY_ANONYMISE_BATCH_SIZE = env.int("PRIVACY_ANONYMISE_BATCH_SIZE", default=100)
 
 # --- Notifications ----------------------------------------------------------------------------
 # A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed
