@@ -253,9 +253,7 @@ def export_extend(*, export_id: uuid.UUID, months: int, reason: str, actor: User
         export.extension_reason = reason
         export.extended_by = actor
         export.extended_at = timezone.now()
-        export.save(
-            update_fields=["extended_to", "extension_reason", "extended_by", "extended_at"]
-        )
+        export.save(update_fields=["extended_to", "extension_reason", "extended_by", "extended_at"])
         # The reason is the request's own record; the audit row keeps the date only.
         audit_event_record(
             action=AuditAction.CHANGE,
