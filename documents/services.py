@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -572,13 +573,21 @@ def documents_requeue_pending(*, now: datetime) -> int:
     return queued
 
 
+#: Sent before infected files' objects are purged, for an app above documents that must keep
+#: some (privacy's legal holds). A receiver returns a queryset of claim ids whose files stay.
+infected_files_purging = Signal()
+
+
 def documents_purge_infected(*, now: datetime) -> int:
     """Delete the objects of infected files kept past DOCUMENT_INFECTED_RETENTION_DAYS; the rows
-    stay, with purged_at, for the record."""
+    stay, with purged_at, for the record. Files of claims a receiver of infected_files_purging
+    names are kept."""
     cutoff = now - timedelta(days=settings.DOCUMENT_INFECTED_RETENTION_DAYS)
     expired = Document.objects.filter(
         scan_status=ScanStatus.INFECTED, purged_at__isnull=True, scanned_at__lt=cutoff
     )
+    for _receiver, kept_claim_ids in infected_files_purging.send(sender=Document):
+        expired = expired.exclude(claim_id__in=kept_claim_ids)
     count = 0
     for document in expired:
         objects.delete(document.storage_key)

@@ -90,7 +90,6 @@ class AnonymisedClaim(models.Model):
     )
     anonymised_at = models.DateTimeField(default=timezone.now)
     documents_deleted = models.PositiveIntegerField(default=0)
-    object_versions_deleted = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("anonymised claim")

@@ -2,3 +2,4 @@
 privacy/<area>_tasks.py."""
 
 from privacy.export_tasks import *  # noqa: F403
+from privacy.retention_tasks import *  # noqa: F403
