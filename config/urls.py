@@ -25,6 +25,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("api/", include("api.urls")),
     path("health/", health_view, name="health"),
+    path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,5 +29,5 @@ def navigation(request) -> dict:
         items.append(NavItem(_("My insurer"), reverse("insurer_detail", args=[user.insurer_id])))
     if user.role == Role.ADMINISTRATOR:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
-    items.append(NavItem(_("Account security"), reverse("mfa_index")))
+    items.append(NavItem(_("Your account"), reverse("account_overview")))
     return {"nav_items": items}

@@ -16,9 +16,9 @@ def sign_in(page, live_server, user, *, totp_secret: str | None = None) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if totp_secret:
         code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
         page.get_by_label("Code").fill(code)
-        page.get_by_role("button", name="Sign In", exact=True).click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).not_to_have_url(re.compile("/accounts/"))

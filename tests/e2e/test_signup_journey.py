@@ -25,16 +25,16 @@ def test_patient_signs_up_confirms_email_and_sees_empty_dashboard(
     assert_accessible(page)
     page.get_by_role("link", name="Create an account").first.click()
 
-    expect(page).to_have_title(re.compile("Signup"))
+    expect(page).to_have_title(re.compile("Create an account"))
     assert_accessible(page)
     page.get_by_label("Email").fill("robin@example.org")
     page.get_by_label("Full name").fill("Robin Ellis")
     page.get_by_label("Patient", exact=True).check()
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_label("Create a password", exact=True).fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create an account").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Verify Your Email"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verify your email address")
     assert User.objects.get(email="robin@example.org").role == Role.PATIENT
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
@@ -44,7 +44,7 @@ def test_patient_signs_up_confirms_email_and_sees_empty_dashboard(
     assert_accessible(page)
     page.get_by_label("Email").fill("robin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your claims")
     expect(page.get_by_text("You have no claims yet.")).to_be_visible()
@@ -57,11 +57,11 @@ def test_sign_up_errors_are_summarised_and_linked_to_their_fields(
     page.goto(f"{live_server.url}/accounts/signup/")
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_label("Full name").fill("Robin Ellis")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill("a-different-password")
+    page.get_by_label("Create a password", exact=True).fill(PASSWORD)
+    page.get_by_label("Type the password again").fill("a-different-password")
     # The browser's own checks would stop a person here; skip them to test the server's.
     page.eval_on_selector("form[action$='/signup/']", "form => form.noValidate = true")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create an account").click()
 
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
@@ -92,12 +92,14 @@ def test_a_patient_adds_a_passkey_on_account_security_and_signs_in_with_it(
     )
     sign_in(page, live_server, user)
 
-    page.get_by_role("link", name="Account security").click()
+    page.get_by_role("link", name="Your account").click()
     assert_accessible(page)
     page.locator(f"a[href='{reverse('mfa_add_webauthn')}']").click()
     page.get_by_label("Password").fill(FACTORY_PASSWORD)  # allauth asks again before a change
     page.get_by_role("button", name="Confirm").click()
-    page.get_by_label("Passwordless").check()  # a passkey: signs in on its own
+    page.get_by_label(
+        re.compile("sign in without a password")
+    ).check()  # a passkey: signs in on its own
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_text("Security key added")).to_be_visible()
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.WEBAUTHN).exists()

@@ -184,7 +184,7 @@ def test_login_failures_are_rate_limited(client):
 
     response = client.post(LOGIN_URL, {"login": user.email, "password": PASSWORD})
 
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed sign-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
