@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # The signed-in sessions on the account page, with "sign out everywhere else".
+    "allauth.usersessions",
     "storages",
     "django_filters",
     "rest_framework",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "portal.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "portal.middleware.StaffMfaRequiredMiddleware",
     "portal.middleware.CacheUnavailableMiddleware",
 ]
@@ -181,9 +184,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
 # https://docs.allauth.org/en/latest/account/configuration.html
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
-# allauth's sign-up form with the portal's questions; it does the same work (one password hash)
-# whether or not the address is registered, so timing does not tell who has an account.
-ACCOUNT_FORMS = {"signup": "portal.forms.SignupForm"}
+# ACCOUNT_FORMS and MFA_FORMS: see "Accounts pages" below.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -573,6 +574,54 @@ WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
 WEBHOOKS_ROTATION_HOURS = env.int("WEBHOOKS_ROTATION_HOURS", default=24)
 # Seconds before the sweeper queues again a delivery it queued that has not run.
 WEBHOOKS_REQUEUE_SECONDS = env.int("WEBHOOKS_REQUEUE_SECONDS", default=60)
+
+# --- Privacy: retention, anonymisation, legal holds, the privacy notice ------------------------
+# Who is responsible for the personal data the portal holds (UK GDPR Art. 4(7)), named in the
+# privacy notice at /privacy/notice/, with the address people write to about their data.
+PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="Claim portal operator")
+PRIVACY_CONTROLLER_CONTACT = env.str(
+    "PRIVACY_CONTROLLER_CONTACT", default="privacy@claim-portal.example"
+)
+# Ended claims (closed, denied or withdrawn) and their documents are anonymised this many years
+# after they ended: NHS Records Management Code of Practice, litigation and complaints files.
+PRIVACY_CLAIM_RETENTION_YEARS = env.int("PRIVACY_CLAIM_RETENTION_YEARS", default=10)
+# Outbox rows (notifications sent or failed) are deleted after this many days.
+PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DAYS", default=730)
+# The audit log is kept at least this long (HIPAA 45 CFR 164.316(b)(2)); the portal never deletes
+# it (append-only, enforced by the database): a DBA purges older rows (privacy/retention.py).
+PRIVACY_AUDIT_RETENTION_YEARS = env.int("PRIVACY_AUDIT_RETENTION_YEARS", default=6)
+# Claims anonymised per transaction by the daily task; each batch takes the same queries.
+PRIVACY_ANONYMISE_BATCH_SIZE = env.int("PRIVACY_ANONYMISE_BATCH_SIZE", default=100)
+
+# --- Accounts pages ---
+# allauth's forms in the portal's words: each field's error names the field. The sign-up form also
+# asks the portal's questions, and does the same work (one password hash) whether or not the
+# address is registered, so timing does not tell who has an account.
+# https://docs.allauth.org/en/latest/account/forms.html
+ACCOUNT_FORMS = {
+    "signup": "portal.forms.SignupForm",
+    "login": "portal.forms.LoginForm",
+    "reset_password": "portal.forms.ResetPasswordForm",
+    "reset_password_from_key": "portal.forms.ResetPasswordKeyForm",
+    "change_password": "portal.forms.ChangePasswordForm",
+    "set_password": "portal.forms.SetPasswordForm",
+    "add_email": "portal.forms.AddEmailForm",
+    "reauthenticate": "portal.forms.ReauthenticateForm",
+}
+# https://docs.allauth.org/en/latest/mfa/forms.html
+MFA_FORMS = {
+    "authenticate": "portal.forms.MFAAuthenticateForm",
+    "reauthenticate": "portal.forms.MFAReauthenticateForm",
+    "activate_totp": "portal.forms.ActivateTOTPForm",
+    "add_webauthn": "portal.forms.AddWebAuthnForm",
+    "edit_webauthn": "portal.forms.EditWebAuthnForm",
+}
+# One email address per account, changed in place: the new one takes over only once its owner
+# confirms it from the link sent there, and the old one is told.
+# https://docs.allauth.org/en/latest/account/configuration.html
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# The contact details the account pages give are the service's own (SERVICE_CONTACT_* above).
 
 # --- Privacy: retention, anonymisation, legal holds, the privacy notice ------------------------
 # Who is responsible for the personal data the portal holds (UK GDPR Art. 4(7)), named in the
