@@ -623,24 +623,6 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # The contact details the account pages give are the service's own (SERVICE_CONTACT_* above).
 
-# --- Privacy: retention, anonymisation, legal holds, the privacy notice ------------------------
-# Who is responsible for the personal data the portal holds (UK GDPR Art. 4(7)), named in the
-# privacy notice at /privacy/notice/, with the address people write to about their data.
-PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="Claim portal operator")
-PRIVACY_CONTROLLER_CONTACT = env.str(
-    "PRIVACY_CONTROLLER_CONTACT", default="privacy@claim-portal.example"
-)
-# Ended claims (closed, denied or withdrawn) and their documents are anonymised this many years
-# after they ended: NHS Records Management Code of Practice, litigation and complaints files.
-PRIVACY_CLAIM_RETENTION_YEARS = env.int("PRIVACY_CLAIM_RETENTION_YEARS", default=10)
-# Outbox rows (notifications sent or failed) are deleted after this many days.
-PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DAYS", default=730)
-# The audit log is kept at least this long (HIPAA 45 CFR 164.316(b)(2)); the portal never deletes
-# it (append-only, enforced by the database): a DBA purges older rows (privacy/retention.py).
-PRIVACY_AUDIT_RETENTION_YEARS = env.int("PRIVACY_AUDIT_RETENTION_YEARS", default=6)
-# Claims anonymised per transaction by the daily task; each batch takes the same queries.
-PRIVACY_ANONYMISE_BATCH_SIZE = env.int("PRIVACY_ANONYMISE_BATCH_SIZE", default=100)
-
 # --- Notifications ----------------------------------------------------------------------------
 # A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed
 # for an administrator to see and send again; a refused address fails at once.
