@@ -26,6 +26,7 @@ FEATURES = (
     "resolution",
     "letters",
     "oversight_dashboard",
+    "oversight_lists",
     "webhooks",
     "privacy_export",
     "load",
