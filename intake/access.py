@@ -170,7 +170,10 @@ def claim_may_route(user: User, claim: Claim) -> bool:
 
 
 def claim_may_read_notes(user: User, claim: Claim) -> bool:
-    """Internal notes stay with the insurer's staff on the claim: never patients or advocates."""
+    """Internal notes stay with the insurer's staff on the claim: never patients or advocates.
+    The insurer's own system (an API client) reads them for every claim it may see."""
+    if user.is_authenticated and user.role == Role.API_CLIENT:
+        return claim_may_view(user, claim)
     return claim_may_work(user, claim)
 
 

@@ -24,6 +24,9 @@ People (one column each, in this order):
     lea     a triage lead of our insurer (same insurer)
     le≠     a triage lead of another insurer (other insurer)
     adm     an administrator
+    apr     an API client of our insurer that may only read (claims:read, documents:read)
+    apw     an API client of our insurer with claims:write too
+    ap≠     an API client of another insurer, with every scope
 
 Claims, all the patient's:
 
@@ -46,6 +49,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 
+from api.scopes import SCOPES as SCOPES_OF_API
+from api.services import api_client_create
 from documents import access as documents_access
 from documents.models import Document
 from intake import access as intake_access
@@ -98,6 +103,11 @@ def _document(claim: Claim, uploader: User) -> Document:
     )
 
 
+def _api_client(insurer, scopes: list[str]) -> User:
+    """The service user of an API client (the API reaches the doors as it)."""
+    return api_client_create(name="System", insurer=insurer, scopes=scopes, actor=None).service_user
+
+
 @pytest.fixture
 def world() -> World:
     ours, theirs = InsurerFactory(), InsurerFactory()
@@ -115,6 +125,9 @@ def world() -> World:
         "lea": TriageLeadFactory(insurer=ours),
         "le≠": TriageLeadFactory(insurer=theirs),
         "adm": AdministratorFactory(),
+        "apr": _api_client(ours, ["claims:read", "documents:read"]),
+        "apw": _api_client(ours, SCOPES_OF_API),
+        "ap≠": _api_client(theirs, SCOPES_OF_API),
     }
     assert set(people) == set(PEOPLE)
     # The four scopes each have an advocate without them; answering offers is held by all four.
@@ -178,90 +191,90 @@ ia, da, na, ta, pa = (
 # The answers: one row per check (and the claim or other object it is asked about), one column
 # per person; "# ..." lines name the sections.
 TABLE = """
-                                    pat oth adv -do -up -me -ud sta non adj ad= ad≠ le✗ lea le≠ adm
+                                    pat oth adv -do -up -me -ud sta non adj ad= ad≠ le✗ lea le≠ adm apr apw ap≠
 # who may do what at all
-claims_may_start                    x   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claims_may_file_on_behalf           .   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-authorities_may_manage              x   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claims_may_work                     .   .   .   .   .   .   .   .   .   x   x   x   x   x   x   .
-triage_may_lead                     .   .   .   .   .   .   .   .   .   .   .   .   x   x   x   .
-admin_site_may_use                  .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   x
+claims_may_start                    x   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claims_may_file_on_behalf           .   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+authorities_may_manage              x   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claims_may_work                     .   .   .   .   .   .   .   .   .   x   x   x   x   x   x   .   .   .   .
+triage_may_lead                     .   .   .   .   .   .   .   .   .   .   .   .   x   x   x   .   .   .   .
+admin_site_may_use                  .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   x   .   .   .
 # seeing claims
-claims_visible_to ∋ S               x   .   x   x   x   x   x   x   .   x   .   .   .   x   .   .
-claims_visible_to ∋ U               x   .   x   x   x   x   x   x   .   .   .   .   .   .   .   .
-claims_visible_to ∋ D               x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claims_visible_to ∋ F               x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_view S                    x   .   x   x   x   x   x   x   .   x   .   .   .   x   .   .
-claim_may_view U                    x   .   x   x   x   x   x   x   .   .   .   .   .   .   .   .
-authorised_claims ∋ S               .   .   x   x   x   x   x   x   .   .   .   .   .   .   .   .
+claims_visible_to ∋ S               x   .   x   x   x   x   x   x   .   x   .   .   .   x   .   .   x   x   .
+claims_visible_to ∋ U               x   .   x   x   x   x   x   x   .   .   .   .   .   .   .   .   .   .   .
+claims_visible_to ∋ D               x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claims_visible_to ∋ F               x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_view S                    x   .   x   x   x   x   x   x   .   x   .   .   .   x   .   .   x   x   .
+claim_may_view U                    x   .   x   x   x   x   x   x   .   .   .   .   .   .   .   .   .   .   .
+authorised_claims ∋ S               .   .   x   x   x   x   x   x   .   .   .   .   .   .   .   .   .   .   .
 # how each stands to a claim (C, A, I or none)
-claim_actor_kind S                  C   .   A   A   A   A   A   A   .   I   .   .   .   I   .   .
-claim_actor_kind U                  C   .   A   A   A   A   A   A   .   .   .   .   .   .   .   .
-claim_actor_kind D                  C   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_actor_kind F                  C   .   A   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_actor_kind S                  C   .   A   A   A   A   A   A   .   I   .   .   .   I   .   .   .   I   .
+claim_actor_kind U                  C   .   A   A   A   A   A   A   .   .   .   .   .   .   .   .   .   .   .
+claim_actor_kind D                  C   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_actor_kind F                  C   .   A   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 # the advocate's scopes
-claim_advocate_may S docs           .   .   x   .   x   x   x   .   .   .   .   .   .   .   .   .
-claim_advocate_may S upload         .   .   x   x   .   x   x   .   .   .   .   .   .   .   .   .
-claim_advocate_may S message        .   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .
-claim_advocate_may S updates        .   .   x   x   x   x   .   .   .   .   .   .   .   .   .   .
-claim_advocate_may D docs           .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_advocate_may F docs           .   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-advocates_receiving_updates S ∋     .   .   x   x   x   x   .   .   .   .   .   .   .   .   .   .
-authorities_visible_to ∋ adv's      x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_within_scope S docs           x   x   x   .   x   x   x   .   .   x   x   x   x   x   x   x
+claim_advocate_may S docs           .   .   x   .   x   x   x   .   .   .   .   .   .   .   .   .   .   .   .
+claim_advocate_may S upload         .   .   x   x   .   x   x   .   .   .   .   .   .   .   .   .   .   .   .
+claim_advocate_may S message        .   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .   .   .   .
+claim_advocate_may S updates        .   .   x   x   x   x   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_advocate_may D docs           .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_advocate_may F docs           .   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+advocates_receiving_updates S ∋     .   .   x   x   x   x   .   .   .   .   .   .   .   .   .   .   .   .   .
+authorities_visible_to ∋ adv's      x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_within_scope S docs           x   x   x   .   x   x   x   .   .   x   x   x   x   x   x   x   x   x   x
 # reading and writing on the claim
-claim_may_read_answers S            x   x   x   .   x   x   x   .   .   x   x   x   x   x   x   x
-claim_may_read_answers F            x   x   x   .   .   .   .   .   .   x   x   x   x   x   x   x
-claim_may_read_thread S             x   x   x   x   x   .   x   .   .   x   x   x   x   x   x   x
-claim_may_message S                 x   .   x   x   x   .   x   .   .   x   .   .   .   x   .   .
-claim_may_message U                 x   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .
-claim_may_message F                 .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_answer S                  x   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .
-claim_may_answer_for_patient S      x   .   x   x   x   x   x   .   .   .   .   .   .   .   .   .
-claim_may_submit S                  x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_edit_draft S              .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_edit_draft D              x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_edit_draft F              x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_read_answers S            x   x   x   .   x   x   x   .   .   x   x   x   x   x   x   x   x   x   x
+claim_may_read_answers F            x   x   x   .   .   .   .   .   .   x   x   x   x   x   x   x   x   x   x
+claim_may_read_thread S             x   x   x   x   x   .   x   .   .   x   x   x   x   x   x   x   x   x   x
+claim_may_message S                 x   .   x   x   x   .   x   .   .   x   .   .   .   x   .   .   .   x   .
+claim_may_message U                 x   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_message F                 .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_answer S                  x   .   x   x   x   .   x   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_answer_for_patient S      x   .   x   x   x   x   x   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_submit S                  x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_edit_draft S              .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_edit_draft D              x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_edit_draft F              x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 # the insurer's side
-claim_may_work S                    .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .
-claim_may_work U                    .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_read_notes S              .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .
-claim_may_route S                   .   .   .   .   .   .   .   .   .   .   .   .   .   x   .   .
-claim_may_route U                   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_verify_authority S        .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .
-claim_may_choose_insurer S          .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_choose_insurer U          .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   x
+claim_may_work S                    .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .   .   x   .
+claim_may_work U                    .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_read_notes S              .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .   x   x   .
+claim_may_route S                   .   .   .   .   .   .   .   .   .   .   .   .   .   x   .   .   .   x   .
+claim_may_route U                   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_verify_authority S        .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .   .   x   .
+claim_may_choose_insurer S          .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_choose_insurer U          .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   x   .   .   .
 # moves of the lifecycle
-claim_may_transition S → offer made .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .
-claim_may_transition S → withdrawn  x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_transition S → settled    .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_transition U → assigned   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_transition D → submitted  x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-claim_may_transition F → submitted  x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_transition S → offer made .   .   .   .   .   .   .   .   .   x   .   .   .   x   .   .   .   x   .
+claim_may_transition S → withdrawn  x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_transition S → settled    .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_transition U → assigned   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_transition D → submitted  x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+claim_may_transition F → submitted  x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 # documents
-documents_visible_to ∋ S's          x   .   x   .   x   x   x   .   .   x   .   .   .   x   .   .
-documents_visible_to ∋ F's          x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-documents_may_view S                x   x   x   .   x   x   x   .   .   x   x   x   x   x   x   x
-document_may_upload S               x   .   x   x   .   x   x   .   .   .   .   .   .   .   .   .
-document_may_upload U               x   .   x   x   .   x   x   .   .   .   .   .   .   .   .   .
-document_may_upload D               .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-document_may_upload F               .   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .
-document_may_see_problems S         .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .
-document_may_see_problems U         .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+documents_visible_to ∋ S's          x   .   x   .   x   x   x   .   .   x   .   .   .   x   .   .   x   x   .
+documents_visible_to ∋ F's          x   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+documents_may_view S                x   x   x   .   x   x   x   .   .   x   x   x   x   x   x   x   x   x   x
+document_may_upload S               x   .   x   x   .   x   x   .   .   .   .   .   .   .   .   .   .   .   .
+document_may_upload U               x   .   x   x   .   x   x   .   .   .   .   .   .   .   .   .   .   .   .
+document_may_upload D               .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+document_may_upload F               .   .   x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+document_may_see_problems S         .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .   .   .   .
+document_may_see_problems U         .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 # notifications: each person's own about S and about nothing
-notifications_visible_to ∋ own S    x   .   x   x   x   x   x   x   .   x   .   .   .   x   .   .
-notifications_visible_to ∋ own -    x   x   x   x   x   x   x   x   x   x   x   x   .   x   x   x
-notifications_visible_to ∋ pat's S  x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+notifications_visible_to ∋ own S    x   .   x   x   x   x   x   x   .   x   .   .   .   x   .   .   x   x   .
+notifications_visible_to ∋ own -    x   x   x   x   x   x   x   x   x   x   x   x   .   x   x   x   x   x   x
+notifications_visible_to ∋ pat's S  x   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 # insurers, adjusters, routing rules
-insurers_visible_to ∋ ours          .   .   .   .   .   .   .   .   .   x   x   .   .   x   .   x
-adjusters_visible_to ∋ adj          .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .
-adjuster_may_manage adj             .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .
-adjuster_may_manage left            .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .
-adjuster_may_assign adj             .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .
-adjuster_may_assign left            .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-routing_rules_may_edit ours         .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .
-routing_rules_may_edit theirs       .   .   .   .   .   .   .   .   .   .   .   .   .   .   x   .
-"""
+insurers_visible_to ∋ ours          .   .   .   .   .   .   .   .   .   x   x   .   .   x   .   x   x   x   .
+adjusters_visible_to ∋ adj          .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .   .   .   .
+adjuster_may_manage adj             .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .   .   .   .
+adjuster_may_manage left            .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .   .   .   .
+adjuster_may_assign adj             .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .   .   .   .
+adjuster_may_assign left            .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+routing_rules_may_edit ours         .   .   .   .   .   .   .   .   .   .   .   .   x   x   .   .   .   .   .
+routing_rules_may_edit theirs       .   .   .   .   .   .   .   .   .   .   .   .   .   .   x   .   .   .   .
+"""  # noqa: E501 - one column per person, as wide as the people are many
 
 #: The columns, in the order of the table's header.
 PEOPLE = TABLE.strip().splitlines()[0].split()
