@@ -35,8 +35,8 @@ def test_the_centre_pages_fifty_at_a_time_and_gives_the_total():
     assert 'rel="next" href="?page=2"' in first
     assert "Page 1 of 2" in first
     assert "Notification 51 of 51" in second
-    assert first.count('class="notification') == 50
-    assert second.count('class="notification') == 1
+    assert first.count('<li class="notification') == 50
+    assert second.count('<li class="notification') == 1
 
 
 def test_a_page_beyond_the_last_shows_the_last():
