@@ -27,6 +27,7 @@ FEATURES = (
     "letters",
     "oversight_dashboard",
     "oversight_lists",
+    "api",
     "webhooks",
     "privacy_export",
     "load",
