@@ -30,6 +30,7 @@ FEATURES = (
     "api",
     "webhooks",
     "privacy_export",
+    "privacy_retention",
     "load",
 )
 

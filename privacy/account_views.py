@@ -23,7 +23,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     """Explain what goes, and delete once confirmed; or explain why it cannot be deleted."""
     user = request.user
     refusal = erasure.account_erasure_refusal(user)
-    form = AccountDeleteForm(request.POST or None)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
             erasure.account_erase(user=user)
@@ -52,7 +52,10 @@ def contact_correct(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("dashboard")
-    form = ContactCorrectForm(request.POST or None, initial=erasure.contact_details_current(user))
+    form = ContactCorrectForm(
+        request.POST if request.method == "POST" else None,
+        initial=erasure.contact_details_current(user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             corrections = erasure.contact_correct(user=user, **form.cleaned_data)

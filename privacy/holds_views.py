@@ -30,7 +30,7 @@ def hold_place(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
             reason="may not hold",
             message=_("Only a triage lead of the claim's insurer can place a legal hold."),
         )
-    form = HoldPlaceForm(request.POST or None)
+    form = HoldPlaceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             holds.legal_hold_place(actor=request.user, claim=claim, **form.cleaned_data)
@@ -51,7 +51,7 @@ def hold_place(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 def hold_lift(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     hold = holds.hold_get_for_user(user=request.user, hold_id=hold_id)
     claim = intake_selectors.claim_get_for_user(user=request.user, claim_id=hold.claim_id)
-    form = HoldLiftForm(request.POST or None)
+    form = HoldLiftForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             holds.legal_hold_lift(

@@ -30,6 +30,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -291,7 +293,7 @@ def _documents_delete(claim_ids: list) -> None:
     LetterRequest.objects.filter(claim_id__in=claim_ids, document__isnull=False).update(
         document=None
     )
-    Document.objects.filter(claim_id__in=claim_ids).delete()
+    _rows_delete(Document.objects.filter(claim_id__in=claim_ids))
 
 
 def _personal_fields_clear(claim_ids: list, *, claimant_ids: list, placeholder: User) -> None:
@@ -327,10 +329,22 @@ def _personal_fields_clear(claim_ids: list, *, claimant_ids: list, placeholder: 
         requested_by=placeholder
     )
     Reserve.objects.filter(claim_id__in=claim_ids).update(reason="")
-    BankDetails.objects.filter(claim_id__in=claim_ids).delete()
-    ContactCorrection.objects.filter(claim_id__in=claim_ids).delete()
-    Notification.objects.filter(claim_id__in=claim_ids).delete()
-    Authority.objects.filter(claim_id__in=claim_ids).delete()
+    _rows_delete(BankDetails.objects.filter(claim_id__in=claim_ids))
+    _rows_delete(ContactCorrection.objects.filter(claim_id__in=claim_ids))
+    _rows_delete(
+        Notification.objects.filter(
+            Q(claim_id__in=claim_ids) | Q(authority__claim_id__in=claim_ids)
+        )
+    )
+    _rows_delete(Authority.objects.filter(claim_id__in=claim_ids))
+
+
+def _rows_delete(rows: QuerySet) -> int:
+    """Delete in one statement whatever the number of rows: QuerySet.delete() fetches them and
+    deletes 100 at a time, so a batch's queries would grow with its size. Callers have removed
+    or detached every row that points at these first; the database's foreign keys refuse the
+    commit if one was missed, so nothing is left dangling."""
+    return rows._raw_delete(rows.db)
 
 
 def _audit_rows(claim_ids: list, *, counts: dict) -> None:
@@ -368,9 +382,6 @@ def accounts_anonymise(*, user_ids: list[int]) -> None:
     The user row stays, inactive and without a usable password or address: the append-only audit
     log points at it (who signed in, who viewed what), and those rows may not change. Precondition:
     the accounts have no claims left and no legal hold."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
     User.objects.filter(pk__in=user_ids).update(
         email=Concat(Value("erased-"), Cast("pk", CharField()), Value("@invalid")),
         full_name="",
@@ -379,13 +390,21 @@ def accounts_anonymise(*, user_ids: list[int]) -> None:
         last_login=None,
         advocate_verified_at=None,
     )
-    EmailAddress.objects.filter(user_id__in=user_ids).delete()
-    Authenticator.objects.filter(user_id__in=user_ids).delete()
-    Notification.objects.filter(Q(recipient_id__in=user_ids) | Q(actor_id__in=user_ids)).delete()
-    NotificationPreference.objects.filter(user_id__in=user_ids).delete()
-    EmailDigest.objects.filter(user_id__in=user_ids).delete()
-    # Authorities they granted end with them; those they held as an advocate are revoked.
-    Authority.objects.filter(patient_id__in=user_ids).delete()
+    _rows_delete(EmailConfirmation.objects.filter(email_address__user_id__in=user_ids))
+    _rows_delete(EmailAddress.objects.filter(user_id__in=user_ids))
+    _rows_delete(Authenticator.objects.filter(user_id__in=user_ids))
+    # Authorities they granted end with them (with the rows telling of them); those they held
+    # as an advocate are revoked.
+    _rows_delete(
+        Notification.objects.filter(
+            Q(recipient_id__in=user_ids)
+            | Q(actor_id__in=user_ids)
+            | Q(authority__patient_id__in=user_ids)
+        )
+    )
+    _rows_delete(NotificationPreference.objects.filter(user_id__in=user_ids))
+    _rows_delete(EmailDigest.objects.filter(user_id__in=user_ids))
+    _rows_delete(Authority.objects.filter(patient_id__in=user_ids))
     Authority.objects.filter(advocate_id__in=user_ids, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -400,5 +419,4 @@ def notifications_purge_old(*, now: datetime.datetime) -> int:
     cutoff = now - datetime.timedelta(days=settings.PRIVACY_NOTIFICATION_RETENTION_DAYS)
     done = [State.SENT, State.READ, State.FAILED, State.WITHDRAWN]
     old = Notification.objects.filter(created_at__lt=cutoff, state__in=done)
-    deleted, _by_model = old.exclude(claim_id__in=held_claim_ids()).delete()
-    return deleted
+    return _rows_delete(old.exclude(claim_id__in=held_claim_ids()))

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from documents.models import Document
-from intake.models import Authority, Claim, ClaimMessage, ClaimStatusChange
+from intake.models import Authority, ClaimMessage, ClaimStatusChange
 from notifications.models import Notification, State
 from portal.models import AuditAction, AuditEvent, User
 from privacy import retention
@@ -141,7 +141,9 @@ def test_a_second_run_does_nothing(versioned_bucket):  # noqa: F811
     assert again.anonymised == 0 and again.batches == 0 and again.object_versions_deleted == 0
     claim.refresh_from_db()
     assert (claim.claimant_id, claim.updated_at, dashboard_totals()) == after_first
-    assert AuditEvent.objects.filter(object_id=str(claim.pk), action=AuditAction.CHANGE).count() == 1
+    assert (
+        AuditEvent.objects.filter(object_id=str(claim.pk), action=AuditAction.CHANGE).count() == 1
+    )
 
 
 def test_a_claimant_with_another_claim_keeps_their_account(versioned_bucket):  # noqa: F811
