@@ -63,3 +63,21 @@ def test_the_api_answers_as_its_schema_says(api_schema):
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         check()
+
+
+@pytest.mark.urls("tests.api.urls")
+def test_the_schema_is_openapi_3_1_and_public(client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    assert response.json()["openapi"] == "3.1.0"
+
+
+@pytest.mark.urls("tests.api.urls")
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_the_documentation_pages_load_nothing_from_elsewhere(client, path):
+    response = client.get(path)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "https://" not in page.replace("https://portal.example", "")
+    assert "script-src 'self';" in response["Content-Security-Policy"]
+    assert "<script>" not in page  # no inline script: Swagger UI's start-up is a file too
