@@ -18,16 +18,36 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [NavItem(_("Dashboard"), reverse("dashboard"))]
+    items = [
+        NavItem(_("Dashboard"), reverse("dashboard")),
+        *_role_items(user),
+        NavItem(_("Your account"), reverse("account_overview")),
+    ]
+    return {"nav_items": items}
+
+
+def _role_items(user) -> list[NavItem]:
+    """The pages of each role, by URL name: the apps they live in sit above portal."""
+    items = []
     if user.role == Role.PATIENT:
-        items.append(NavItem(_("Your advocates"), reverse("intake:authorities")))
+        items += [
+            NavItem(_("Your advocates"), reverse("intake:authorities")),
+            NavItem(_("Your data"), reverse("privacy:your_data")),
+        ]
+    if user.is_insurer_staff:
+        items += [
+            NavItem(_("My queue"), reverse("triage:queue")),
+            NavItem(_("Claims"), reverse("oversight:claims")),
+        ]
+    if user.role in (Role.TRIAGE_LEAD, Role.ADMINISTRATOR):
+        items += [
+            NavItem(_("Figures"), reverse("oversight:dashboard")),
+            NavItem(_("Learning from claims"), reverse("oversight:learning")),
+        ]
     if user.role == Role.TRIAGE_LEAD:
         items.append(NavItem(_("Routing rules"), reverse("triage:rules")))
-    if user.is_insurer_staff:
-        items.append(NavItem(_("My queue"), reverse("triage:queue")))
     if user.is_insurer_staff and user.insurer_id:
         items.append(NavItem(_("My insurer"), reverse("insurer_detail", args=[user.insurer_id])))
     if user.role == Role.ADMINISTRATOR:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
-    items.append(NavItem(_("Your account"), reverse("account_overview")))
-    return {"nav_items": items}
+    return items

@@ -44,7 +44,9 @@ def _admin_urls(superuser: User) -> list[str]:
     RecoveryCodes.activate(UserFactory())  # so the Authenticator admin has a row to show
     urls = []
     for pattern, model in _admin_patterns(admin.site.get_urls(), model=None):
-        urls.append(reverse(f"admin:{pattern.name}", kwargs=_kwargs(pattern, model, superuser)))
+        kwargs = _kwargs(pattern, model, superuser)
+        if kwargs is not None:
+            urls.append(reverse(f"admin:{pattern.name}", kwargs=kwargs))
     assert len(urls) > 50  # every registered model's pages, not just the index
     return urls
 
@@ -62,11 +64,18 @@ def _admin_patterns(patterns, *, model):
             yield entry, model
 
 
-def _kwargs(pattern: URLPattern, model, superuser: User) -> dict:
+def _kwargs(pattern: URLPattern, model, superuser: User) -> dict | None:
+    """The URL's arguments, or None for an object-specific page of a model with no row yet (an
+    admin's own view such as "<uuid:export_id>/extend/")."""
     kwargs = {}
     for name in pattern.pattern.converters:
         if name in ("object_id", "id"):
             instance = model._default_manager.first() if model else superuser
+            kwargs[name] = str(instance.pk)
+        elif name.endswith("_id"):
+            instance = model._default_manager.first() if model else None
+            if instance is None:
+                return None
             kwargs[name] = str(instance.pk)
         elif name == "content_type_id":
             kwargs[name] = ContentType.objects.get_for_model(User).pk
