@@ -166,7 +166,9 @@ class ClaimViewSet(viewsets.GenericViewSet):
         audit_views_record(actor=request.user, objects=documents, detail={"via": "api"})
         return Response(s.DocumentSerializer(documents, many=True).data)
 
-    @extend_schema(summary="One document's metadata", tags=["documents"])
+    @extend_schema(
+        summary="One document's metadata", tags=["documents"], operation_id="v1_claims_document"
+    )
     @action(
         detail=True,
         methods=["get"],
@@ -183,6 +185,7 @@ class ClaimViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="A short-lived link to a document's content (only once it is clean)",
         tags=["documents"],
+        operation_id="v1_claims_document_download",
     )
     @action(
         detail=True,

@@ -544,6 +544,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used by several fields (status, from_status, to_status...).
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "intake.models.ClaimStatus",
+        "OfferStateEnum": "resolution.models.OfferState",
+        "EndpointStateEnum": "api.webhooks_models.EndpointState",
+        "DeliveryStateEnum": "api.webhooks_models.DeliveryState",
+    },
 }
 
 # --- Privacy: subject access exports --------------------------------------------------------
