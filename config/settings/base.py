@@ -506,6 +506,10 @@ LIMITATION_WARNING_MONTHS = env.int("LIMITATION_WARNING_MONTHS", default=6)
 DRAFT_REMINDER_DAYS = env.int("DRAFT_REMINDER_DAYS", default=14)
 DRAFT_PURGE_DAYS = env.int("DRAFT_PURGE_DAYS", default=60)
 
+# --- Privacy: subject access exports --------------------------------------------------------
+# Days a patient may download the copy of their data before the zip is deleted from storage.
+PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
+
 # --- API ------------------------------------------------------------------------------------
 # Insurers' systems connect through the REST API (api/): keys from djangorestframework-api-key,
 # errors as problem+json, the OpenAPI 3.1 schema at /api/schema/ with Swagger UI and Redoc served
@@ -553,9 +557,14 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Privacy: subject access exports --------------------------------------------------------
-# Days a patient may download the copy of their data before the zip is deleted from storage.
-PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
+# --- The service ---
+# How people reach the team that runs the portal: the footer, the contact and help pages, and the
+# accessibility statement give these.
+SERVICE_CONTACT_EMAIL = env.str("SERVICE_CONTACT_EMAIL", default="help@claim-portal.example")
+SERVICE_CONTACT_PHONE = env.str("SERVICE_CONTACT_PHONE", default="0300 123 4567")
+SERVICE_CONTACT_HOURS = env.str(
+    "SERVICE_CONTACT_HOURS", default="Monday to Friday, 9am to 5pm (except public holidays)"
+)
 
 # --- Webhooks (api/webhooks.py) ---
 # Standard Webhooks: https://www.standardwebhooks.com/. Deliveries go only to public addresses;
@@ -569,24 +578,6 @@ WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
 WEBHOOKS_ROTATION_HOURS = env.int("WEBHOOKS_ROTATION_HOURS", default=24)
 # Seconds before the sweeper queues again a delivery it queued that has not run.
 WEBHOOKS_REQUEUE_SECONDS = env.int("WEBHOOKS_REQUEUE_SECONDS", default=60)
-
-# --- Privacy: retention, anonymisation, legal holds, the privacy notice ------------------------
-# Who is responsible for the personal data the portal holds (UK GDPR Art. 4(7)), named in the
-# privacy notice at /privacy/notice/, with the address people write to about their data.
-PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="Claim portal operator")
-PRIVACY_CONTROLLER_CONTACT = env.str(
-    "PRIVACY_CONTROLLER_CONTACT", default="privacy@claim-portal.example"
-)
-# Ended claims (closed, denied or withdrawn) and their documents are anonymised this many years
-# after they ended: NHS Records Management Code of Practice, litigation and complaints files.
-PRIVACY_CLAIM_RETENTION_YEARS = env.int("PRIVACY_CLAIM_RETENTION_YEARS", default=10)
-# Outbox rows (notifications sent or failed) are deleted after this many days.
-PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DAYS", default=730)
-# The audit log is kept at least this long (HIPAA 45 CFR 164.316(b)(2)); the portal never deletes
-# it (append-only, enforced by the database): a DBA purges older rows (privacy/retention.py).
-PRIVACY_AUDIT_RETENTION_YEARS = env.int("PRIVACY_AUDIT_RETENTION_YEARS", default=6)
-# Claims anonymised per transaction by the daily task; each batch takes the same queries.
-PRIVACY_ANONYMISE_BATCH_SIZE = env.int("PRIVACY_ANONYMISE_BATCH_SIZE", default=100)
 
 # --- Accounts pages ---
 # allauth's forms in the portal's words: each field's error names the field. The sign-up form also
@@ -617,6 +608,24 @@ MFA_FORMS = {
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # The contact details the account pages give are the service's own (SERVICE_CONTACT_* above).
+
+# --- Privacy: retention, anonymisation, legal holds, the privacy notice ------------------------
+# Who is responsible for the personal data the portal holds (UK GDPR Art. 4(7)), named in the
+# privacy notice at /privacy/notice/, with the address people write to about their data.
+PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="Claim portal operator")
+PRIVACY_CONTROLLER_CONTACT = env.str(
+    "PRIVACY_CONTROLLER_CONTACT", default="privacy@claim-portal.example"
+)
+# Ended claims (closed, denied or withdrawn) and their documents are anonymised this many years
+# after they ended: NHS Records Management Code of Practice, litigation and complaints files.
+PRIVACY_CLAIM_RETENTION_YEARS = env.int("PRIVACY_CLAIM_RETENTION_YEARS", default=10)
+# Outbox rows (notifications sent or failed) are deleted after this many days.
+PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DAYS", default=730)
+# The audit log is kept at least this long (HIPAA 45 CFR 164.316(b)(2)); the portal never deletes
+# it (append-only, enforced by the database): a DBA purges older rows (privacy/retention.py).
+PRIVACY_AUDIT_RETENTION_YEARS = env.int("PRIVACY_AUDIT_RETENTION_YEARS", default=6)
+# Claims anonymised per transaction by the daily task; each batch takes the same queries.
+PRIVACY_ANONYMISE_BATCH_SIZE = env.int("PRIVACY_ANONYMISE_BATCH_SIZE", default=100)
 
 # --- Notifications ----------------------------------------------------------------------------
 # A failing email is retried with exponential backoff (base, 2x, 4x... capped), then marked failed
@@ -657,25 +666,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
-# --- The service ---
-# How people reach the team that runs the portal: the footer, the contact and help pages, and the
-# accessibility statement give these.
-SERVICE_CONTACT_EMAIL = env.str("SERVICE_CONTACT_EMAIL", default="help@claim-portal.example")
-SERVICE_CONTACT_PHONE = env.str("SERVICE_CONTACT_PHONE", default="0300 123 4567")
-SERVICE_CONTACT_HOURS = env.str(
-    "SERVICE_CONTACT_HOURS", default="Monday to Friday, 9am to 5pm (except public holidays)"
-)
-
-# --- Webhooks (api/webhooks.py) ---
-# Standard Webhooks: https://www.standardwebhooks.com/. Deliveries go only to public addresses;
-# this lets them reach private, loopback and link-local ones (a receiver on this machine for
-# tests and `make run`). Never in production: it opens the portal's own network to anyone who
-# may register an endpoint.
-WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
-# Seconds a delivery may take in all (connect and answer): a slow receiver is tried again later.
-WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
-# Hours a rotated-out secret still signs beside the new one.
-WEBHOOKS_ROTATION_HOURS = env.int("WEBHOOKS_ROTATION_HOURS", default=24)
-# Seconds before the sweeper queues again a delivery it queued that has not run.
-WEBHOOKS_REQUEUE_SECONDS = env.int("WEBHOOKS_REQUEUE_SECONDS", default=60)
-
