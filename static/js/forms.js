@@ -1,0 +1,1 @@
+/* Progressive enhancement of forms (character counts); every form works without it. */
