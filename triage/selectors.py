@@ -27,6 +27,48 @@ class QueuePage:
     claims: list[Claim]
     page: int
     has_next: bool
+    total: int  # every claim that matches, on any page
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first claim in the whole list (1-based; 0 for none)."""
+        return (self.page - 1) * QUEUE_PAGE_SIZE + 1 if self.claims else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * QUEUE_PAGE_SIZE + len(self.claims)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has, no more than the pages one may open."""
+        return min(max(1, -(-self.total // QUEUE_PAGE_SIZE)), QUEUE_MAX_PAGES)
+
+    # What templates/includes/pagination.html reads of a Django Page.
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def number(self) -> int:
+        return self.page
+
+    @property
+    def paginator(self) -> "QueuePage":
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return self.pages
+
+    def previous_page_number(self) -> int:
+        return self.page - 1
+
+    def next_page_number(self) -> int:
+        return self.page + 1
 
 
 def adjuster_queue(
@@ -46,11 +88,16 @@ def adjuster_queue(
 
 
 def _page(claims: QuerySet[Claim], page: int) -> QueuePage:
-    """One page without a COUNT: fetch one row more than shown to know if there is a next."""
-    page = max(1, min(page, QUEUE_MAX_PAGES))
+    """One page, fetched with one row more than shown to know if there is a next, and the total
+    the page says it is part of: a COUNT read from the adjuster's index (one query, whatever
+    the number of claims). A page past the last shows the last."""
+    total = claims.order_by().count()
+    pages = min(max(1, -(-total // QUEUE_PAGE_SIZE)), QUEUE_MAX_PAGES)
+    page = max(1, min(page, pages))
     start = (page - 1) * QUEUE_PAGE_SIZE
     rows = list(claims[start : start + QUEUE_PAGE_SIZE + 1])
-    return QueuePage(rows[:QUEUE_PAGE_SIZE], page, len(rows) > QUEUE_PAGE_SIZE)
+    has_next = len(rows) > QUEUE_PAGE_SIZE and page < pages
+    return QueuePage(rows[:QUEUE_PAGE_SIZE], page, has_next, total)
 
 
 def needs_triage_claims(*, lead: User) -> QuerySet[Claim]:
