@@ -25,6 +25,8 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("api/", include("api.urls")),
     path("health/", health_view, name="health"),
+    # The language switcher posts to Django's set_language view (name "set_language").
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -38,7 +38,7 @@ RESPONSES = (S.OFFER_MADE, S.DENIED)
 
 
 class Voice(enum.StrEnum):
-    """Who reads the dates: the patient ("you"), an advocate ("the patient") or the insurer."""
+    """Who reads the dates: the patient ("you"), an advocate ("your client") or the insurer."""
 
     PATIENT = "patient"
     ADVOCATE = "advocate"
@@ -272,15 +272,15 @@ def _days(count: int) -> str:
 
 def _in_words(fact: _Fact, *, voice: Voice, today: datetime.date) -> DateItem:
     patient = voice == Voice.PATIENT
+    # The patient reads "you"; an advocate reads of "your client".
     words = {
         "date": _long(fact.due),
         "done": _long(fact.done_on) if fact.done_on else "",
         "days": _days(max((today - fact.due).days, 0)),
         "round": fact.offer_round or "",
-        # The patient reads "you"; an advocate reads of the patient in the third person.
-        "claim": _("your claim") if patient else _("the claim"),
-        "you": _("you") if patient else _("the patient"),
-        "your": _("your") if patient else _("the patient's"),
+        "claim": _("your claim") if patient else _("your client's claim"),
+        "you": _("you") if patient else _("your client"),
+        "your": _("your") if patient else _("your client's"),
         "review": _("your review") if patient else _("the review"),
     }
     what, says = WORDS[fact.kind](fact, voice)
@@ -301,7 +301,7 @@ def _in_words(fact: _Fact, *, voice: Voice, today: datetime.date) -> DateItem:
 def _whose_words(whose: Turn, voice: Voice) -> str:
     if whose == Turn.INSURER:
         return _("Insurer") if voice == Voice.STAFF else _("The insurer's")
-    return {Voice.PATIENT: _("Yours"), Voice.ADVOCATE: _("The patient's")}.get(voice, _("Patient"))
+    return {Voice.PATIENT: _("Yours"), Voice.ADVOCATE: _("Your client's")}.get(voice, _("Claimant"))
 
 
 def _state_words(state: State) -> str:
@@ -463,7 +463,7 @@ def _ask_review_words(fact: _Fact, voice: Voice) -> Words:
         _("If you disagree with the decision, you can ask for a review until %(date)s.")
         if voice == Voice.PATIENT
         else _(
-            "If the patient disagrees with the decision, a review can be asked for until %(date)s."
+            "If your client disagrees with the decision, a review can be asked for until %(date)s."
         )
     )
     return _("Ask for a review of the decision"), {

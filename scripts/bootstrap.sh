@@ -3,8 +3,8 @@
 #
 #   scripts/bootstrap.sh [runtime|dev]     (default: runtime)
 #
-# runtime: clamd, Pango and a font for the letters (WeasyPrint) + requirements/local.txt (Django,
-#          Celery, the embedded S3 server).
+# runtime: clamd, Pango and a font for the letters (WeasyPrint), gettext + requirements/local.txt
+#          (Django, Celery, the embedded S3 server); then compiles the translations (locale/).
 # dev:     also Chromium for the browser tests + requirements/dev.txt (pytest, Playwright, ruff).
 #
 # Safe to re-run; when everything is already there it only checks and returns in about a second.
@@ -50,6 +50,8 @@ libraries=$(/sbin/ldconfig -p 2>/dev/null || true)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # Debian's python3 lacks venv (and so pip) until python3-venv is installed.
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# GNU gettext's msgfmt compiles the translations (below); xgettext is what makemessages runs.
+command -v msgfmt >/dev/null || missing+=(gettext)
 # The broker/cache: only when neither a running server nor the binary is present.
 redis_answers || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 
@@ -79,4 +81,19 @@ else
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -r "${requirements[-1]}"
     touch ".venv/.installed-$mode"
+fi
+
+# --- translations: locale/*/LC_MESSAGES/django.po compiled to the .mo files Django reads ---
+# The .mo files are built here, for `make run` and `make test` alike, and never committed
+# (.gitignore). Only a catalogue newer than its .mo (or without one) starts Django to compile,
+# so a re-run with nothing changed costs no more than these file dates.
+stale=false
+for po in locale/*/LC_MESSAGES/*.po; do
+    [ -e "$po" ] || continue
+    [ "${po%.po}.mo" -nt "$po" ] || stale=true
+done
+if $stale; then
+    echo "bootstrap: compiling the translations in locale/"
+    PORTAL_IGNORE_DOTENV=true .venv/bin/python manage.py compilemessages -v0 \
+        --ignore=.venv --ignore=var --ignore=node_modules --ignore=staticfiles
 fi

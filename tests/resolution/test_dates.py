@@ -333,7 +333,7 @@ def test_an_advocate_reads_the_dates_of_the_patient_in_the_third_person():
 
     html = page.content.decode()
     assert "What happens next, and by when" in html
-    assert "The insurer should have acknowledged the claim by 3 March 2025." in html
+    assert "The insurer should have acknowledged your client&#x27;s claim by 3 March 2025." in html
 
 
 def test_staff_see_the_same_dates_in_staff_words_with_the_profile_and_its_source():

@@ -372,7 +372,7 @@ def test_an_advocate_without_the_scope_sees_the_offer_but_is_refused_with_403(wo
     accept = client.get(_url("offer_accept", offer))
     decline = client.post(_url("offer_decline", offer), {"reasons": "Too little."})
 
-    assert "The insurer offers you £11,200.00." in case
+    assert "The insurer offers your client £11,200.00." in case
     assert "an advocate they allow to answer offers, can answer this offer" in case
     assert _url("offer_accept", offer) not in case
     assert (accept.status_code, decline.status_code) == (403, 403)
