@@ -123,6 +123,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE, the active language: base.html's <html lang> follows it.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
@@ -261,8 +263,17 @@ CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", "English")]
+# Each language in its own name, as the switcher in the footer shows it. A language is added with
+# its catalogue in locale/ (README, Languages); strings not yet translated fall back to English.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The choice made with the switcher is kept in this cookie (Django's set_language view), so it
+# lasts across sign-in and sign-out. It holds only a language code.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#language-cookie-name
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -198,7 +198,7 @@ def test_a_view_only_advocate_sees_the_status_but_not_answers_thread_or_document
     assert page.status_code == 200
     body = page.content.decode()
     assert claim.reference in body
-    assert "The patient has not allowed you to see the documents" in body
+    assert "Your client has not allowed you to see the documents" in body
     assert "records.pdf" not in body
     assert 'id="messages-heading"' not in body and 'id="answers-heading"' not in body
 
