@@ -5,20 +5,14 @@ from decimal import Decimal
 
 from django import forms
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Claim, HarmCategory, LossKind, Severity
 from intake.text import has_visible_text, normalise_text
+from portal.date_input import DateInputField
 from portal.models import Provider
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EARLIEST_DATE = datetime.date(1900, 1, 1)
-
-
-def _not_in_future(value: datetime.date | None, message: str) -> None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
 
 
 class PlainTextField(forms.CharField):
@@ -54,6 +48,14 @@ class RequiredAnswers:
 
 
 class AboutYouForm(RequiredAnswers, forms.ModelForm):
+    date_of_birth = DateInputField(
+        label=_("Date of birth"),
+        subject=_("Date of birth"),
+        when="past",
+        earliest=EARLIEST_DATE,
+        autocomplete="bday",
+        required=False,
+    )
     required_messages = {
         "date_of_birth": _("Enter your date of birth."),
         "phone": _("Enter your phone number."),
@@ -65,12 +67,10 @@ class AboutYouForm(RequiredAnswers, forms.ModelForm):
         formfield_callback = plain_text_formfield
         fields = ["date_of_birth", "phone", "address", "nhs_number"]
         widgets = {
-            "date_of_birth": DATE_WIDGET,
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
             "address": forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
         }
         labels = {
-            "date_of_birth": _("Date of birth"),
             "phone": _("Phone number"),
             "address": _("Postal address"),
             "nhs_number": _("NHS number or insurance number (optional)"),
@@ -78,16 +78,6 @@ class AboutYouForm(RequiredAnswers, forms.ModelForm):
         help_texts = {
             "phone": _("We will only call you about your claim."),
         }
-        error_messages = {
-            "date_of_birth": {"invalid": _("Enter your date of birth as a real date.")},
-        }
-
-    def clean_date_of_birth(self):
-        value = self.cleaned_data["date_of_birth"]
-        _not_in_future(value, _("Your date of birth must be in the past."))
-        if value and value < EARLIEST_DATE:
-            raise forms.ValidationError(_("Enter a date of birth after 1 January 1900."))
-        return value
 
 
 class ProviderForm(forms.ModelForm):
@@ -132,6 +122,22 @@ class ProviderForm(forms.ModelForm):
 
 
 class WhatHappenedForm(RequiredAnswers, forms.ModelForm):
+    incident_date = DateInputField(
+        label=_("When did it happen?"),
+        subject=_("The date it happened"),
+        help_text=_("If you are not sure, give your best estimate."),
+        when="today_or_past",
+        earliest=EARLIEST_DATE,
+        required=False,
+    )
+    knowledge_date = DateInputField(
+        label=_("When did you find out that the care had harmed you?"),
+        subject=_("The date you found out"),
+        help_text=_("This can be later than the care itself."),
+        when="today_or_past",
+        earliest=EARLIEST_DATE,
+        required=False,
+    )
     required_messages = {
         "incident_date": _("Enter the date it happened."),
         "knowledge_date": _("Enter the date you found out."),
@@ -144,43 +150,23 @@ class WhatHappenedForm(RequiredAnswers, forms.ModelForm):
         formfield_callback = plain_text_formfield
         fields = ["incident_date", "knowledge_date", "harm_category", "description"]
         widgets = {
-            "incident_date": DATE_WIDGET,
-            "knowledge_date": DATE_WIDGET,
             "harm_category": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 8}),
         }
         labels = {
-            "incident_date": _("When did it happen?"),
-            "knowledge_date": _("When did you find out that the care had harmed you?"),
             "harm_category": _("What kind of harm was it?"),
             "description": _("What happened?"),
         }
         help_texts = {
-            "incident_date": _("If you are not sure, give your best estimate."),
-            "knowledge_date": _("This can be later than the care itself."),
+            # The limit is said by the character count under the box.
             "description": _(
-                "Describe the care you received and what went wrong, in your own "
-                "words. You can use up to 5,000 characters."
+                "Describe the care you received and what went wrong, in your own words."
             ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("incident_date", "knowledge_date"):
-            self.fields[name].error_messages["invalid"] = _("Enter a real date.")
         self.fields["harm_category"].choices = HarmCategory.choices
-
-    def clean_incident_date(self):
-        value = self.cleaned_data["incident_date"]
-        _not_in_future(value, _("The date it happened must be today or in the past."))
-        if value and value < EARLIEST_DATE:
-            raise forms.ValidationError(_("Enter a date after 1 January 1900."))
-        return value
-
-    def clean_knowledge_date(self):
-        value = self.cleaned_data["knowledge_date"]
-        _not_in_future(value, _("The date you found out must be today or in the past."))
-        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -216,7 +202,6 @@ class HarmForm(RequiredAnswers, forms.ModelForm):
             "severity": _("How serious is the harm?"),
             "injuries": _("What injuries or illness did it cause?"),
         }
-        help_texts = {"injuries": _("You can use up to 3,000 characters.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

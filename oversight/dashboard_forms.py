@@ -11,15 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from oversight.dashboard import MAX_PERIOD_DAYS, Period
 from oversight.dashboard_access import insurers_visible_to, oversight_chooses_insurer
+from portal.date_input import DateInputField
 from portal.models import Insurer, User
 from triage.models import Team
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d")
 
 
 class InsurerChoiceField(forms.ModelChoiceField):
@@ -75,15 +69,12 @@ class PeriodForm(forms.Form):
                 empty_label=gettext_lazy("All teams"),
                 error_messages={"invalid_choice": gettext_lazy("Choose a team from the list.")},
             )
-        self.fields["from"] = forms.DateField(
-            label=gettext_lazy("From"),
-            widget=DateInput(),
-            error_messages={"invalid": gettext_lazy("Enter the first day as a date, 2026-01-31.")},
+        # Three boxes on the page; the one value ?from=2026-01-31 from links and defaults too.
+        self.fields["from"] = DateInputField(
+            label=gettext_lazy("From"), subject=gettext_lazy("The first day"), accept_single=True
         )
-        self.fields["to"] = forms.DateField(
-            label=gettext_lazy("To"),
-            widget=DateInput(),
-            error_messages={"invalid": gettext_lazy("Enter the last day as a date, 2026-03-31.")},
+        self.fields["to"] = DateInputField(
+            label=gettext_lazy("To"), subject=gettext_lazy("The last day"), accept_single=True
         )
 
     def _chosen_insurer(self) -> Insurer | None:

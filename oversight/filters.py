@@ -24,6 +24,7 @@ from intake.models import (
     Severity,
 )
 from portal.access import refuse
+from portal.date_input import DateInputField
 from portal.models import Provider, Role, User
 from triage.models import Team
 from triage.selectors import past_a_due_date, past_acknowledge_by, past_decide_by
@@ -51,7 +52,6 @@ SCOPED_FILTERS = {
     "adjuster": "portal.user",
     "provider": "portal.provider",
 }
-DATE_WRONG = _("Enter a real date, like 2026-03-01.")
 
 
 class NamedChoiceField(forms.ModelChoiceField):
@@ -65,13 +65,16 @@ class NamedChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = NamedChoiceField
 
 
-def _date_filter(label, method: str) -> django_filters.DateFilter:
-    return django_filters.DateFilter(
-        label=label,
-        method=method,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": DATE_WRONG},
-    )
+class DateInputFilter(django_filters.Filter):
+    """A date typed as day, month and year (`received_from_day=1&received_from_month=3&...`),
+    or given as one value (`received_from=2026-03-01`) by a link another page builds or an old
+    bookmark: the parts stay readable in the URL, and the filter gets one date either way."""
+
+    field_class = DateInputField
+
+
+def _date_filter(label, method: str) -> DateInputFilter:
+    return DateInputFilter(label=label, subject=label, method=method, accept_single=True)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:

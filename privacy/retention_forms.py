@@ -1,8 +1,9 @@
 """Forms of the legal holds, erasure and contact-correction pages."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.date_input import DateInputField
 
 
 class HoldPlaceForm(forms.Form):
@@ -16,19 +17,13 @@ class HoldPlaceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Give the reason for the hold.")},
     )
-    review_on = forms.DateField(
+    review_on = DateInputField(
         label=_("Review the hold on (optional)"),
-        help_text=_("The day someone should check whether it is still needed, as 31/12/2027."),
+        subject=_("The review date"),
+        help_text=_("The day someone should check whether it is still needed."),
+        when="today_or_future",
         required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        error_messages={"invalid": _("Enter the review date as day/month/year, as 31/12/2027.")},
     )
-
-    def clean_review_on(self):
-        review_on = self.cleaned_data.get("review_on")
-        if review_on and review_on < timezone.localdate():
-            raise forms.ValidationError(_("The review date must be today or later."))
-        return review_on
 
 
 class HoldLiftForm(forms.Form):

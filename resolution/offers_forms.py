@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.models import Claim
+from portal.date_input import DateInputField
 from resolution.models import HeadOfLoss, Offer
 from resolution.offers import RESPOND_BY_MAX_DAYS, offer_heads
 from triage.models import AMOUNT_MAX
@@ -54,11 +55,11 @@ class OfferForm(forms.Form):
         max_length=5000,
         required=False,
     )
-    respond_by = forms.DateField(
+    respond_by = DateInputField(
         label=gettext_lazy("Answer by"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        subject=gettext_lazy("The answer-by date"),
+        ahead=True,
         required=False,
-        error_messages={"invalid": gettext_lazy("Enter a real date, like 2026-03-31.")},
     )
 
     def __init__(

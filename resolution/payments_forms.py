@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from intake.forms import DATE_WIDGET, PlainTextField
+from intake.forms import PlainTextField
+from portal.date_input import DateInputField
 from resolution import payments
 from resolution.models import PaymentMethod
 from triage.models import AMOUNT_MAX
@@ -88,14 +89,11 @@ class PaymentForm(forms.Form):
         minimum=Decimal("0.01"),
         wrong=_("Enter the amount paid in pounds, more than 0, like 2500.50."),
     )
-    paid_on = forms.DateField(
+    paid_on = DateInputField(
         label=_("Date paid"),
+        subject=_("The date paid"),
         initial=timezone.localdate,
-        widget=DATE_WIDGET,
-        error_messages={
-            "required": _("Enter the date the payment was made."),
-            "invalid": _("Enter a real date, like 2026-03-31."),
-        },
+        error_messages={"required": _("Enter the date the payment was made.")},
     )
     method = forms.ChoiceField(
         label=_("How it was paid"),

@@ -14,6 +14,8 @@ from urllib.parse import urljoin
 
 import requests
 
+from tests.date_input_posts import date_parts
+
 #: Providers the demo data covers (demo/services.py); each claim is filed against one of them.
 COVERED_PROVIDER_SEARCH = "Riverside"
 
@@ -120,7 +122,7 @@ class HttpPatient:
         yield (
             "about-you",
             {
-                "date_of_birth": "1984-05-17",
+                **date_parts("date_of_birth", "1984-05-17"),
                 "phone": "01632 960001",
                 "address": "12 Mill Lane\nLeeds",
             },
@@ -133,8 +135,8 @@ class HttpPatient:
         yield (
             "what-happened",
             {
-                "incident_date": incident_date,
-                "knowledge_date": "2025-04-01",
+                **date_parts("incident_date", incident_date),
+                **date_parts("knowledge_date", "2025-04-01"),
                 "harm_category": "surgical",
                 "description": "A swab was left inside after my operation.",
             },

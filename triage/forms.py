@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.models import HarmCategory, Severity
+from portal.date_input import DateInputField
 from portal.models import Role, User
 from triage import access
 from triage.models import (
@@ -102,13 +103,11 @@ class RequestInformationForm(forms.Form):
         max_length=5000,
         error_messages={"required": gettext_lazy("Say what information you need.")},
     )
-    due_date = forms.DateField(
+    due_date = DateInputField(
         label=gettext_lazy("Reply by"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": gettext_lazy("Enter the date to reply by."),
-            "invalid": gettext_lazy("Enter a real date."),
-        },
+        subject=gettext_lazy("The reply-by date"),
+        ahead=True,
+        error_messages={"required": gettext_lazy("Enter the date to reply by.")},
     )
 
     def clean_due_date(self) -> datetime.date:

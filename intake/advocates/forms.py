@@ -2,13 +2,12 @@
 behalf and dashboard filters, and the insurer's check of an authority form."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.forms import PlainTextField
 from intake.models import AUTHORITY_SCOPES, Authority, Claim
+from portal.date_input import DateInputField
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ALL_CLAIMS = "all"
 
 
@@ -21,19 +20,13 @@ class AuthorityScopeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    expires_on = forms.DateField(
+    expires_on = DateInputField(
         label=_("Last day of their authority (optional)"),
+        subject=_("The last day"),
         help_text=_("Leave empty to keep it until you end it."),
-        widget=DATE_WIDGET,
+        when="today_or_future",
         required=False,
-        error_messages={"invalid": _("Enter the last day as a real date.")},
     )
-
-    def clean_expires_on(self):
-        value = self.cleaned_data["expires_on"]
-        if value and value < timezone.localdate():
-            raise forms.ValidationError(_("The last day must be today or later."))
-        return value
 
     def scope_flags(self) -> dict[str, bool]:
         chosen = set(self.cleaned_data["scopes"])

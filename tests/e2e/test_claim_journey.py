@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from intake.models import Claim, ClaimStatus
+from tests.date_input_posts import fill_date
 from tests.e2e.browser import sign_in
 from tests.factories import CoverageFactory, ProviderFactory, UserFactory
 
@@ -22,7 +23,7 @@ def _continue(page) -> None:
 
 
 def _about_you(page) -> None:
-    page.get_by_label("Date of birth").fill("1984-05-17")
+    fill_date(page, "Date of birth", "1984-05-17")
     page.get_by_label("Phone number").fill("01632 960001")
     page.get_by_label("Postal address").fill("12 Mill Lane\nLeeds")
 
@@ -53,8 +54,8 @@ def test_patient_files_a_claim_through_every_step(live_server, page, assert_acce
     _continue(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("What happened")
-    page.get_by_label("When did it happen?").fill("2025-02-10")
-    page.get_by_label("When did you find out that the care had harmed you?").fill("2025-01-01")
+    fill_date(page, "When did it happen?", "2025-02-10")
+    fill_date(page, "When did you find out that the care had harmed you?", "2025-01-01")
     page.get_by_label("Surgery").check()
     page.get_by_label("What happened?").fill("A swab was left inside after my operation.")
     _continue(page)
@@ -62,7 +63,7 @@ def test_patient_files_a_claim_through_every_step(live_server, page, assert_acce
         "The date you found out cannot be before the date it happened."
     )
     assert_accessible(page)
-    page.get_by_label("When did you find out that the care had harmed you?").fill("2025-04-01")
+    fill_date(page, "When did you find out that the care had harmed you?", "2025-04-01")
     _continue(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("The harm")
@@ -135,8 +136,8 @@ def test_patient_is_warned_when_the_time_limit_is_near(live_server, page):
     _continue(page)
     page.get_by_label("My provider is not listed: its name and town").fill("Bay Clinic, Hull")
     _continue(page)
-    page.get_by_label("When did it happen?").fill("2020-01-10")
-    page.get_by_label("When did you find out that the care had harmed you?").fill("2020-02-01")
+    fill_date(page, "When did it happen?", "2020-01-10")
+    fill_date(page, "When did you find out that the care had harmed you?", "2020-02-01")
     page.get_by_label("Consent").check()
     page.get_by_label("What happened?").fill("I was not told of the risks.")
     _continue(page)

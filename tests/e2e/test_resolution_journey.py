@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from documents.models import Document, LetterKind, ScanStatus
 from intake.models import Claim, ClaimStatus
 from resolution.models import Offer, OfferState
+from tests.date_input_posts import fill_date
 from tests.e2e.browser import sign_in
 from tests.factories import (
     AdjusterFactory,
@@ -143,7 +144,7 @@ def test_an_offer_is_countered_revised_accepted_and_paid(
     expect(staff.get_by_text("****9911")).to_be_visible()
     staff.get_by_text("Record a payment").click()
     staff.get_by_label("Amount paid (£)").fill("12500")
-    staff.get_by_label("Date paid").fill(timezone.localdate().isoformat())
+    fill_date(staff, "Date paid", timezone.localdate())
     staff.get_by_label("How it was paid").select_option("bank_transfer")
     staff.get_by_label("Finance system reference").fill("FIN-2026-0042")
     staff.get_by_role("button", name="Record payment").click()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from intake.models import Claim, ClaimStatus
+from tests.date_input_posts import fill_date
 from tests.documents import samples
 from tests.e2e.browser import sign_in
 from tests.factories import (
@@ -75,9 +76,7 @@ def test_a_claim_goes_from_submission_to_an_offer(
     staff.get_by_label("What do you need from the patient?").fill(
         "Please send your discharge letter."
     )
-    staff.get_by_label("Reply by").fill(
-        (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-    )
+    fill_date(staff, "Reply by", timezone.localdate() + datetime.timedelta(days=30))
     staff.get_by_role("button", name="Send request").click()
     expect(staff.get_by_text("Your request has been sent to the patient.")).to_be_visible()
 

@@ -18,6 +18,7 @@ from intake.forms import (
     WithdrawForm,
 )
 from intake.models import Claim
+from tests.date_input_posts import date_parts
 from tests.factories import ClaimFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def _iso(day: datetime.date) -> str:
 # --- About you ----------------------------------------------------------------------------------
 
 ABOUT_YOU = {
-    "date_of_birth": "1980-05-17",
+    **date_parts("date_of_birth", "1980-05-17"),
     "phone": "07700 900123",
     "address": "1 High Street\nManchester",
     "nhs_number": "",
@@ -90,22 +91,24 @@ def test_about_you_says_which_answers_are_missing():
 @pytest.mark.parametrize(
     ("born", "message"),
     [
-        (_iso(TODAY + datetime.timedelta(days=1)), "Your date of birth must be in the past."),
-        ("2090-01-01", "Your date of birth must be in the past."),
-        ("1899-12-31", "Enter a date of birth after 1 January 1900."),
-        ("1985-02-30", "Enter your date of birth as a real date."),
-        ("yesterday", "Enter your date of birth as a real date."),
+        (_iso(TODAY), "Date of birth must be in the past."),
+        (_iso(TODAY + datetime.timedelta(days=1)), "Date of birth must be in the past."),
+        ("2090-01-01", "Date of birth must be in the past."),
+        ("1899-12-31", "Date of birth must be on or after 1 January 1900."),
+        ("1985-02-30", "Date of birth must be a real date."),
+        (("yesterday", "", ""), "Date of birth must include a month and year."),
+        (("17", "5", "80"), "Date of birth must have a year of 4 numbers, like 2007."),
     ],
 )
 def test_about_you_refuses_an_impossible_date_of_birth(born, message):
-    form = AboutYouForm({**ABOUT_YOU, "date_of_birth": born})
+    form = AboutYouForm({**ABOUT_YOU, **date_parts("date_of_birth", born)})
 
     assert form.errors == {"date_of_birth": [message]}
 
 
-@pytest.mark.parametrize("born", [_iso(TODAY), "1900-01-01"])
+@pytest.mark.parametrize("born", [_iso(TODAY - datetime.timedelta(days=1)), "1900-01-01"])
 def test_about_you_accepts_the_earliest_and_latest_dates_of_birth(born):
-    assert AboutYouForm({**ABOUT_YOU, "date_of_birth": born}).is_valid()
+    assert AboutYouForm({**ABOUT_YOU, **date_parts("date_of_birth", born)}).is_valid()
 
 
 @pytest.mark.parametrize(("field", "limit"), [("phone", 40), ("address", 500), ("nhs_number", 20)])
@@ -209,8 +212,8 @@ def test_provider_form_keeps_the_chosen_provider_on_offer_whatever_the_search():
 # --- What happened ------------------------------------------------------------------------------
 
 WHAT_HAPPENED = {
-    "incident_date": "2024-03-04",
-    "knowledge_date": "2024-06-10",
+    **date_parts("incident_date", "2024-03-04"),
+    **date_parts("knowledge_date", "2024-06-10"),
     "harm_category": "surgical",
     "description": "The wrong knee was operated on.",
 }
@@ -243,7 +246,11 @@ def test_what_happened_says_which_answers_are_missing():
 def test_what_happened_refuses_an_incident_in_the_future():
     tomorrow = _iso(TODAY + datetime.timedelta(days=1))
     form = WhatHappenedForm(
-        {**WHAT_HAPPENED, "incident_date": tomorrow, "knowledge_date": tomorrow}
+        {
+            **WHAT_HAPPENED,
+            **date_parts("incident_date", tomorrow),
+            **date_parts("knowledge_date", tomorrow),
+        }
     )
 
     assert form.errors["incident_date"] == ["The date it happened must be today or in the past."]
@@ -251,7 +258,7 @@ def test_what_happened_refuses_an_incident_in_the_future():
 
 def test_what_happened_refuses_finding_out_in_the_future():
     tomorrow = _iso(TODAY + datetime.timedelta(days=1))
-    form = WhatHappenedForm({**WHAT_HAPPENED, "knowledge_date": tomorrow})
+    form = WhatHappenedForm({**WHAT_HAPPENED, **date_parts("knowledge_date", tomorrow)})
 
     assert form.errors == {
         "knowledge_date": ["The date you found out must be today or in the past."]
@@ -260,7 +267,11 @@ def test_what_happened_refuses_finding_out_in_the_future():
 
 def test_what_happened_accepts_today_for_both_dates():
     form = WhatHappenedForm(
-        {**WHAT_HAPPENED, "incident_date": _iso(TODAY), "knowledge_date": _iso(TODAY)}
+        {
+            **WHAT_HAPPENED,
+            **date_parts("incident_date", TODAY),
+            **date_parts("knowledge_date", TODAY),
+        }
     )
 
     assert form.is_valid(), form.errors
@@ -268,7 +279,11 @@ def test_what_happened_accepts_today_for_both_dates():
 
 def test_what_happened_refuses_finding_out_before_it_happened_on_the_knowledge_date():
     form = WhatHappenedForm(
-        {**WHAT_HAPPENED, "incident_date": "2024-03-04", "knowledge_date": "2024-03-03"}
+        {
+            **WHAT_HAPPENED,
+            **date_parts("incident_date", "2024-03-04"),
+            **date_parts("knowledge_date", "2024-03-03"),
+        }
     )
 
     assert form.errors == {
@@ -277,7 +292,7 @@ def test_what_happened_refuses_finding_out_before_it_happened_on_the_knowledge_d
 
 
 def test_what_happened_accepts_finding_out_on_the_day_it_happened():
-    form = WhatHappenedForm({**WHAT_HAPPENED, "knowledge_date": WHAT_HAPPENED["incident_date"]})
+    form = WhatHappenedForm({**WHAT_HAPPENED, **date_parts("knowledge_date", "2024-03-04")})
 
     assert form.is_valid(), form.errors
 
@@ -285,14 +300,16 @@ def test_what_happened_accepts_finding_out_on_the_day_it_happened():
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("incident_date", "1899-12-31", "Enter a date after 1 January 1900."),
-        ("incident_date", "2024-02-30", "Enter a real date."),
-        ("knowledge_date", "not a date", "Enter a real date."),
+        ("incident_date", "1899-12-31", "The date it happened must be on or after 1 January 1900."),
+        ("incident_date", "2024-02-30", "The date it happened must be a real date."),
+        ("knowledge_date", ("not", "a", "date"), "The date you found out must be a real date."),
+        ("knowledge_date", ("", "6", ""), "The date you found out must include a day and year."),
         ("harm_category", "bad-luck", "Select a valid choice."),
     ],
 )
 def test_what_happened_refuses_impossible_answers(field, value, message):
-    form = WhatHappenedForm({**WHAT_HAPPENED, field: value})
+    posted = date_parts(field, value) if field.endswith("_date") else {field: value}
+    form = WhatHappenedForm({**WHAT_HAPPENED, **posted})
 
     assert not form.is_valid()
     assert form.errors[field][0].startswith(message)

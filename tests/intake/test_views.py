@@ -6,16 +6,21 @@ from django.urls import reverse
 from intake.models import Claim, ClaimStatus
 from intake.services import claim_draft_start
 from portal.models import AuditAction, AuditEvent
+from tests.date_input_posts import date_parts
 from tests.factories import AdjusterFactory, CoverageFactory, ProviderFactory, UserFactory
 from tests.portal.test_selectors import _signed_in
 
 pytestmark = pytest.mark.django_db
 
 ANSWERS = {
-    "about-you": {"date_of_birth": "1980-02-03", "phone": "01632 960000", "address": "1 High St"},
+    "about-you": {
+        **date_parts("date_of_birth", "1980-02-03"),
+        "phone": "01632 960000",
+        "address": "1 High St",
+    },
     "what-happened": {
-        "incident_date": "2025-01-02",
-        "knowledge_date": "2025-03-01",
+        **date_parts("incident_date", "2025-01-02"),
+        **date_parts("knowledge_date", "2025-03-01"),
         "harm_category": "surgical",
         "description": "The wrong knee was operated on.",
     },
@@ -102,7 +107,11 @@ def test_invalid_answers_are_summarised_and_nothing_saved_is_lost(patient_client
 
     response = patient_client.post(
         _step_url(draft, "what-happened"),
-        {**ANSWERS["what-happened"], "incident_date": "2099-01-01", "description": "x\x00y"},
+        {
+            **ANSWERS["what-happened"],
+            **date_parts("incident_date", "2099-01-01"),
+            "description": "x\x00y",
+        },
     )
 
     page = response.content.decode()

@@ -241,7 +241,7 @@ def test_a_wrong_date_is_explained_and_the_range_checked(ours):
     wrong = _list(client, received_from="31/02/2026").content.decode()
     backwards = _list(client, received_from="2026-03-01", received_to="2026-02-01")
 
-    assert "Enter a real date, like 2026-03-01." in wrong
+    assert "Received from must be a real date." in wrong
     assert "The last date received must be on or after the first." in backwards.content.decode()
     assert _references(backwards) == []
 
@@ -447,7 +447,7 @@ def test_an_export_with_a_wrong_filter_goes_back_to_the_list_that_explains_it(ou
     response = client.get(reverse("oversight:claims_export"), {"decided_to": "soon"})
 
     assert response.status_code == 302
-    assert "Enter a real date" in client.get(response.url).content.decode()
+    assert "Decided up to must be a real date." in client.get(response.url).content.decode()
 
 
 def test_people_of_another_insurer_cannot_export_our_claims(ours, theirs):

@@ -15,6 +15,7 @@ from intake.services import drafts_remind_and_purge
 from portal.models import AuditAction, AuditEvent
 from privacy.holds import PrivacyError, legal_hold_lift, legal_hold_place
 from privacy.retention_models import LegalHold
+from tests.date_input_posts import date_parts
 from tests.factories import (
     AdministratorFactory,
     ClaimFactory,
@@ -51,10 +52,12 @@ def test_a_lead_places_a_hold_from_the_claim_page_and_it_is_audited(claim, lead)
     client = _signed_in(lead)
     page = client.get(reverse("triage:claim_work", args=[claim.pk]))
     assert "Place a legal hold" in page.content.decode()
+    for part in ("day", "month", "year"):
+        assert f'name="review_on_{part}"' in page.content.decode()
 
     response = client.post(
         reverse("privacy:hold_place", args=[claim.pk]),
-        {"reason": "Claimant has issued proceedings", "review_on": "31/12/2030"},
+        {"reason": "Claimant has issued proceedings", **date_parts("review_on", (31, 12, 2030))},
     )
 
     assert response.status_code == 302
@@ -70,13 +73,14 @@ def test_a_lead_places_a_hold_from_the_claim_page_and_it_is_audited(claim, lead)
 
 def test_a_hold_without_a_reason_is_refused_with_a_message(claim, lead):
     response = _signed_in(lead).post(
-        reverse("privacy:hold_place", args=[claim.pk]), {"reason": "  ", "review_on": "1/1/2000"}
+        reverse("privacy:hold_place", args=[claim.pk]),
+        {"reason": "  ", **date_parts("review_on", (1, 1, 2000))},
     )
 
     assert response.status_code == 400
     content = response.content.decode()
     assert "Give the reason for the hold." in content
-    assert "The review date must be today or later." in content
+    assert "The review date must be today or in the future." in content
     assert not LegalHold.objects.exists()
 
 

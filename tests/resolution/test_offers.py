@@ -21,6 +21,7 @@ from portal.errors import Refused
 from portal.models import AuditAction, AuditEvent, User
 from resolution import offers
 from resolution.models import Offer, OfferState, Settlement
+from tests.date_input_posts import date_parts
 from tests.factories import (
     AdjusterFactory,
     ClaimFactory,
@@ -184,7 +185,7 @@ def test_the_staff_page_offers_a_row_per_head_and_keeps_bad_input(world):
         {
             "general_damages_past": "12,000 pounds",
             "earnings_past": "1200",
-            "respond_by": "2001-01-01",
+            **date_parts("respond_by", "2001-01-01"),
         },
     )
     again = response.content.decode()

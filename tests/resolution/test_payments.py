@@ -29,6 +29,7 @@ from portal.models import AuditAction, AuditEvent
 from resolution import encryption, payments
 from resolution.checks import bank_details_keys_check
 from resolution.models import BankDetails, Payment, Reserve
+from tests.date_input_posts import date_parts
 from tests.factories import AdvocateFactory, authority_for
 from tests.portal.test_selectors import _signed_in
 from tests.queries import queries_during
@@ -81,7 +82,7 @@ def _payment_post(client, claim, amount: str, reference: str, paid_on=None):
         reverse("resolution:payment_record", args=[claim.pk]),
         {
             "amount": amount,
-            "paid_on": (paid_on or timezone.localdate()).isoformat(),
+            **date_parts("paid_on", paid_on or timezone.localdate()),
             "method": "bank_transfer",
             "finance_reference": reference,
         },
@@ -417,7 +418,7 @@ def test_payments_wait_for_a_settled_claim(ours, settlement):
 
 def _staff_urls(claim) -> list[tuple[str, str, dict]]:
     pk = claim.pk
-    payment = {"amount": "10", "paid_on": timezone.localdate().isoformat(),
+    payment = {"amount": "10", **date_parts("paid_on", timezone.localdate()),
                "method": "bank_transfer", "finance_reference": "X"}  # fmt: skip
     return [
         ("get", reverse("resolution:payment_record", args=[pk]), {}),

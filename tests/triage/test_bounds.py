@@ -13,6 +13,7 @@ from django.utils import timezone
 from intake.models import Claim, ClaimStatus
 from intake.services import claim_submit
 from resolution.offers_forms import OfferForm
+from tests.date_input_posts import date_parts
 from tests.factories import UserFactory, complete_draft
 from tests.portal.test_selectors import _signed_in
 from tests.triage.test_views import Insurer
@@ -208,7 +209,9 @@ def test_an_offer_has_a_ceiling():
 def test_a_reply_by_date_is_after_today_and_within_a_year(days_ahead):
     today = timezone.localdate()
     due = datetime.date.max if days_ahead is None else today + datetime.timedelta(days_ahead)
-    form = RequestInformationForm({"body": "Please send the letter.", "due_date": due.isoformat()})
+    form = RequestInformationForm(
+        {"body": "Please send the letter.", **date_parts("due_date", due)}
+    )
 
     assert not form.is_valid()
     assert form.errors["due_date"] == ["Choose a reply-by date after today and within a year."]

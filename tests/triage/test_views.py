@@ -14,6 +14,7 @@ from django.utils import timezone
 from intake.models import ClaimStatus
 from intake.services import claim_submit
 from portal.models import AuditAction, AuditEvent
+from tests.date_input_posts import date_parts
 from tests.factories import (
     AdjusterFactory,
     AdministratorFactory,
@@ -75,7 +76,7 @@ def _claim_urls(claim) -> list[tuple[str, str, dict]]:
         (
             "post",
             reverse("triage:claim_request_information", args=[pk]),
-            {"body": "x", "due_date": "2099-01-01"},
+            {"body": "x", **date_parts("due_date", "2099-01-01")},
         ),
         ("post", reverse("resolution:offer_make", args=[pk]), {"general_damages_past": "10"}),
         ("post", reverse("triage:claim_message", args=[pk]), {"body": "x"}),
@@ -155,7 +156,7 @@ def test_the_adjuster_works_a_claim_from_queue_to_offer(ours, django_capture_on_
     due = (timezone.localdate() + datetime.timedelta(days=14)).isoformat()
     adjuster.post(
         reverse("triage:claim_request_information", args=[claim.pk]),
-        {"body": "Please send the discharge letter.", "due_date": due},
+        {"body": "Please send the discharge letter.", **date_parts("due_date", due)},
     )
     case = patient.get(reverse("intake:claim_detail", args=[claim.pk])).content.decode()
     assert "Please send the discharge letter." in case

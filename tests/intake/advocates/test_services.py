@@ -22,6 +22,7 @@ from intake.models import Authority, AuthorityStatus, Claim, ClaimStatus
 from notifications.delivery import Outcome, notification_dispatch
 from notifications.models import Channel, Notification
 from portal.models import AuditAction, AuditEvent, Role, User
+from tests.date_input_posts import date_parts
 from tests.documents import samples
 from tests.documents.conftest import stored, submitted_claim, upload
 from tests.factories import (
@@ -158,12 +159,12 @@ def test_the_invitation_form_says_what_to_fix_and_saves_nothing(claim):
     client = _signed_in(claim.claimant)
     response = client.post(
         reverse("intake:authorities"),
-        {"email": "not an address", "claim": "all", "expires_on": "2001-01-01"},
+        {"email": "not an address", "claim": "all", **date_parts("expires_on", "2001-01-01")},
     )
     assert response.status_code == 400
     body = response.content.decode()
     assert "Enter an email address like name@example.com." in body
-    assert "The last day must be today or later." in body
+    assert "The last day must be today or in the future." in body
     assert not Authority.objects.exists()
 
 
