@@ -10,7 +10,7 @@ from django.db import connection
 
 from portal import queueing
 from tests.factories import UserFactory
-from tests.worker import database_url, running_worker
+from tests.worker import database_url, running_worker, wait_until_idle
 
 
 def _answers(host: str, port: int) -> bool:
@@ -70,13 +70,14 @@ def patient(db):
     return UserFactory()
 
 
-# One real worker for the whole session, used by every test that needs a worker outside the
-# browser tests: two workers on one broker would share the queues, each taking some of the tasks
-# (and writing some of the emails) a test waits for.
-@pytest.fixture(scope="session")
+# One real worker at a time: a module's, stopped when its tests end. Two workers on one broker
+# would share the queues, each taking some of the tasks (and writing some of the emails) a test
+# waits for; and a worker left running would take the tasks that tests without one publish and
+# expect to wait.
+@pytest.fixture(scope="module")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One worker on every queue for the session. The emails it sends are written to files in
-    `worker.mail_dir`, for tests to read."""
+    """One worker on every queue for the module. The emails it sends are written to files in
+    `worker.mail_dir` (one for the session), for tests to read."""
     with django_db_blocker.unblock():
         database = database_url(connection.settings_dict)
     mail_dir = tmp_path_factory.getbasetemp() / "worker-mail"
@@ -95,3 +96,14 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     ) as worker:
         worker.mail_dir = mail_dir
         yield worker
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_the_database_is_emptied(request):
+    # A test's changes leave work behind (a letter to draw, a document to scan, emails): let the
+    # worker finish it before pytest-django empties the tables, whose TRUNCATE would otherwise
+    # meet the worker's open transaction. This fixture's teardown runs before that flush.
+    yield
+    for name in ("celery_worker", "module_worker"):
+        if name in request.fixturenames:
+            wait_until_idle(request.getfixturevalue(name))

@@ -50,6 +50,7 @@ def running_worker(*, database: str, log_dir: Path, name: str, queues: str, env:
              "-Q", queues, "--hostname", hostname, "--loglevel", "INFO"],
             cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    worker.hostname = hostname
     try:
         _wait_until_ready(worker, hostname, log_path)
         yield worker
@@ -59,6 +60,26 @@ def running_worker(*, database: str, log_dir: Path, name: str, queues: str, env:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+#: How long a worker may take to finish what the test left it; then the test goes on regardless.
+IDLE_WAIT_SECONDS = 60
+#: Consecutive polls that found the worker doing nothing: a task that queues another (a letter's
+#: scan after its drawing) shows a gap of a moment between them.
+IDLE_POLLS = 3
+
+
+def wait_until_idle(worker: subprocess.Popen, *, timeout: float = IDLE_WAIT_SECONDS) -> None:
+    """Return once the worker has run, holds and has scheduled no task for IDLE_POLLS polls in a
+    row. A worker on the solo pool does not answer while it runs a task, so no answer is busy."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < IDLE_POLLS and time.monotonic() < deadline and worker.poll() is None:
+        inspect = celery_app.control.inspect(destination=[worker.hostname], timeout=0.5)
+        answers = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+        busy = any(not answer or answer.get(worker.hostname) for answer in answers)
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.2)
 
 
 def _wait_until_ready(worker: subprocess.Popen, hostname: str, log_path: Path) -> None:

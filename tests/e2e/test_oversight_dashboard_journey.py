@@ -67,7 +67,7 @@ def test_a_lead_reads_the_dashboard_and_downloads_the_learning_report(
         )
     assert_accessible(page)
 
-    page.get_by_role("link", name="Learning from claims").click()
+    page.get_by_role("main").get_by_role("link", name="Learning from claims").click()
     expect(page.get_by_role("heading", name="Learning from claims")).to_be_visible()
     assert_accessible(page)
     with page.expect_download() as downloaded:
