@@ -15,6 +15,7 @@ from django.utils import timezone
 from intake.models import ClaimStatus, ClaimStatusChange, Priority
 from oversight import lists
 from portal.models import AuditAction, AuditEvent
+from tests.date_input_posts import date_parts
 from tests.factories import (
     AdjusterFactory,
     AdvocateFactory,
@@ -204,6 +205,8 @@ def _filter_cases(world: World):
         ({"provider": w.other_provider.pk}, [elsewhere], [base]),
         ({"received_to": day(days=300).isoformat()}, [old], [base]),
         ({"received_from": day(days=1).isoformat()}, [base], [old]),
+        # The page's own form sends the three boxes of the date input.
+        (date_parts("received_from", day(days=1)), [base], [old]),
         ({"decided_from": day(days=10).isoformat()}, [decided_lately], [decided_long_ago, base]),
         (
             {"decided_from": day(days=250).isoformat(), "decided_to": day(days=100).isoformat()},
