@@ -6,13 +6,19 @@ The key's row is inserted in the transaction that makes the change, before it: t
 requests with one key both try the insert, the second waits on the unique index until the first
 commits, then reads and returns the first answer. An unexpected error (500) rolls the row back
 with the change, so the client may retry with the same key.
+
+Keys are kept API_IDEMPOTENCY_DAYS (documented to clients): a daily purge deletes older rows in
+batches, so the table holds about a week of POSTs rather than every POST ever made.
 """
 
+import datetime
 import hashlib
 import json
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.response import Response
 
 from api.models import ApiClient, IdempotentRequest
@@ -100,3 +106,29 @@ def _store(record: IdempotentRequest, response: Response) -> None:
     record.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
     record.response_headers = headers
     record.save(update_fields=["status_code", "response_body", "response_headers"])
+
+
+#: Rows deleted per statement: each batch is a short transaction of its own, so the purge never
+#: holds a long lock on the table that every POST inserts into.
+PURGE_BATCH = 1000
+
+
+def idempotent_requests_purge(
+    *, now: datetime.datetime | None = None, batch_size: int = PURGE_BATCH
+) -> int:
+    """Delete the Idempotency-Key rows older than API_IDEMPOTENCY_DAYS, `batch_size` at a time
+    (each batch its own transaction). Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.API_IDEMPOTENCY_DAYS)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                IdempotentRequest.objects.filter(created_at__lt=cutoff)
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return deleted
+            count, _ = IdempotentRequest.objects.filter(pk__in=ids).delete()
+        deleted += count

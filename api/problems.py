@@ -47,6 +47,14 @@ class PreconditionFailed(Problem):
     )
 
 
+class EndpointPreconditionFailed(PreconditionFailed):
+    title = "The webhook endpoint has changed since you read it."
+    default_detail = (
+        "The endpoint has changed since you read it: fetch it again, check the change still "
+        "makes sense, and send it with the new ETag in If-Match."
+    )
+
+
 class PreconditionRequired(Problem):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     problem_type = "precondition-required"

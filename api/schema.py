@@ -4,8 +4,31 @@ answers each may give (so a client, and schemathesis, know every status the API 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 from api.problems import CONTENT_TYPE
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="A new random value (a UUID) per change; the same value when retrying it. A "
+    "repeat returns the first answer and changes nothing.",
+)
+
+
+def if_match(what: str) -> OpenApiParameter:
+    """The If-Match header of an update of `what` (the claim, the endpoint)."""
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=True,
+        description=f"The {what}'s ETag from its last GET; a stale one gets 412.",
+    )
+
 
 PROBLEM = {
     "type": "object",
@@ -45,6 +68,12 @@ ERRORS_OF_POST = {
     "428": "Idempotency-Key (or, for updates, If-Match) is missing.",
 }
 
+ERRORS_OF_PATCH = {
+    "412": "If-Match is stale: the object changed since you read it.",
+    "415": "Send application/json.",
+    "428": "If-Match is missing.",
+}
+
 
 class ProblemAutoSchema(AutoSchema):
     """drf-spectacular's schema, with the problem+json errors every operation can answer."""
@@ -58,6 +87,8 @@ class ProblemAutoSchema(AutoSchema):
         errors = dict(ERRORS_ALWAYS)
         if self.method == "POST":
             errors.update(ERRORS_OF_POST)
+        if self.method == "PATCH":
+            errors.update(ERRORS_OF_PATCH)
         if self.method == "GET" and self._is_list_view():
             errors["404"] = "An invalid cursor."
         for code, description in errors.items():

@@ -6,8 +6,7 @@ audited; every POST is idempotent (api.idempotency) and every update checks If-M
 
 from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -18,6 +17,7 @@ from api.etags import claim_check_if_match, claim_etag
 from api.filters import ClaimFilter
 from api.idempotency import idempotent
 from api.problems import Conflict
+from api.schema import IDEMPOTENCY_KEY, if_match
 from api.scopes import CLAIMS_READ, CLAIMS_WRITE, DOCUMENTS_READ
 from documents import selectors as documents_selectors
 from documents import services as documents_services
@@ -36,21 +36,7 @@ from triage.models import Team
 
 UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="A new random value (a UUID) per change; the same value when retrying it. A "
-    "repeat returns the first answer and changes nothing.",
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="The claim's ETag from its last GET; a stale one gets 412.",
-)
+IF_MATCH = if_match("claim")
 
 #: The simple moves: the status each leads to (as the staff page's buttons).
 MOVES = {

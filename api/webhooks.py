@@ -39,8 +39,11 @@ from api.webhooks_transport import (
     webhook_target_resolve,
 )
 from intake.models import Claim
+from notifications.events import EventKind
+from notifications.outbox import notification_create_for_event
 from portal.models import AuditAction, Insurer, User
 from portal.queueing import queue_after_commit, task_publish
+from portal.selectors import triage_leads_of
 from portal.services import audit_event_record
 
 logger = logging.getLogger(__name__)
@@ -157,8 +160,10 @@ def webhook_endpoint_update(
     url: str | None = None,
     event_types: list[str] | None = None,
     description: str | None = None,
+    ping: bool = True,
 ) -> WebhookEndpoint:
-    """Change an endpoint's URL, event types or description (a new URL is checked and pinged)."""
+    """Change an endpoint's URL, event types or description (a new URL is checked and, unless
+    `ping` is False because the caller pings it after its own commit, pinged)."""
     changed = []
     if url is not None and url.strip() != endpoint.url:
         endpoint.url = webhook_url_check(url)
@@ -175,7 +180,7 @@ def webhook_endpoint_update(
             audit_event_record(
                 action=AuditAction.CHANGE, actor=actor, obj=endpoint, detail={"fields": changed}
             )
-    if "url" in changed:
+    if ping and "url" in changed:
         webhook_endpoint_ping(endpoint=endpoint)
     return endpoint
 
@@ -229,9 +234,23 @@ def webhook_endpoint_disable(
     return endpoint
 
 
-def _disable(*, endpoint_id, reason: str, now: datetime.datetime) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint_id, state=EndpointState.ACTIVE).update(
-        state=EndpointState.DISABLED, disabled_at=now, disabled_reason=reason[:300]
+def _disable(*, endpoint_id, reason: str, now: datetime.datetime) -> bool:
+    """Disable the endpoint if it is active; whether this call did it."""
+    return bool(
+        WebhookEndpoint.objects.filter(pk=endpoint_id, state=EndpointState.ACTIVE).update(
+            state=EndpointState.DISABLED, disabled_at=now, disabled_reason=reason[:300]
+        )
+    )
+
+
+def _tell_disabled(*, endpoint: WebhookEndpoint, now: datetime.datetime) -> None:
+    """Tell the insurer's people in the portal, its triage leads, that its endpoint stopped
+    receiving (in the caller's transaction). The portal's administrators belong to no insurer;
+    the title names no endpoint, claim or address."""
+    notification_create_for_event(
+        kind=EventKind.WEBHOOK_DISABLED,
+        event_key=f"webhook-disabled:{endpoint.pk}:{now.isoformat()}",
+        recipients=triage_leads_of(insurer_id=endpoint.insurer_id),
     )
 
 
@@ -459,7 +478,7 @@ def _record(delivery: WebhookDelivery, response: Response, *, now: datetime.date
         delivery.delivered_at = now
     elif status == 410:
         delivery.state = DeliveryState.FAILED
-        _disable(
+        disabled = _disable(
             endpoint_id=delivery.endpoint_id,
             reason=_(
                 "The endpoint answered 410 Gone on %(when)s: the receiver asked for no more "
@@ -468,7 +487,9 @@ def _record(delivery: WebhookDelivery, response: Response, *, now: datetime.date
             % {"when": timezone.localtime(now).strftime("%d %b %Y %H:%M")},
             now=now,
         )
-        logger.warning("Webhook endpoint %s answered 410 Gone; disabled.", delivery.endpoint_id)
+        if disabled:  # once, however many of its deliveries met the 410
+            _tell_disabled(endpoint=delivery.endpoint, now=now)
+            logger.warning("Webhook endpoint %s answered 410 Gone; disabled.", delivery.endpoint_id)
     elif not delivery.endpoint.is_active or delivery.attempts >= MAX_ATTEMPTS:
         delivery.state = DeliveryState.FAILED
     else:

@@ -1,7 +1,9 @@
 """The webhooks' management through the API (`webhooks:manage`): an insurer's system registers
 its endpoints (the secret is in the answer to the registration and to a rotation, and nowhere
 after), changes, pings, rotates and deletes them, and reads the delivery log with manual
-redelivery. A client reaches only its own insurer's endpoints: any other is 404, audited."""
+redelivery. A client reaches only its own insurer's endpoints: any other is 404, audited. Every
+POST is idempotent (api.idempotency), as the claims' are; a PATCH takes If-Match with the
+endpoint's ETag (api.etags), given on every answer that shows the endpoint."""
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,7 +14,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from api import webhooks
+from api.etags import endpoint_check_if_match, endpoint_etag
 from api.idempotency import idempotent
+from api.schema import IDEMPOTENCY_KEY, if_match
 from api.scopes import WEBHOOKS_MANAGE
 from api.webhooks_models import EventType, WebhookDelivery, WebhookEndpoint
 from portal.access import refuse
@@ -20,6 +24,7 @@ from portal.models import AuditAction
 from portal.services import audit_event_record
 
 UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+IF_MATCH = if_match("endpoint")
 
 
 class EndpointSerializer(serializers.ModelSerializer):
@@ -119,10 +124,20 @@ def _problem(error: webhooks.WebhookError) -> ValidationError:
     return ValidationError({error.field or "non_field_errors": [error.message]})
 
 
+def _shown(endpoint: WebhookEndpoint, *, serializer=EndpointSerializer, code=200) -> Response:
+    """The endpoint as answered, with its ETag for the If-Match of a later PATCH."""
+    body = serializer(endpoint).data
+    return Response(body, status=code, headers={"ETag": endpoint_etag(endpoint)})
+
+
 @extend_schema_view(
     list=extend_schema(summary="Your insurer's webhook endpoints", tags=["webhooks"]),
     retrieve=extend_schema(summary="A webhook endpoint", tags=["webhooks"]),
-    partial_update=extend_schema(summary="Change a webhook endpoint", tags=["webhooks"]),
+    partial_update=extend_schema(
+        summary="Change a webhook endpoint (a new URL is checked, then pinged)",
+        tags=["webhooks"],
+        parameters=[IF_MATCH],
+    ),
     destroy=extend_schema(summary="Delete a webhook endpoint", tags=["webhooks"]),
 )
 class WebhookEndpointViewSet(viewsets.GenericViewSet):
@@ -149,11 +164,12 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         return Response(EndpointSerializer(endpoints, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(EndpointSerializer(self._endpoint(pk)).data)
+        return _shown(self._endpoint(pk))
 
     @extend_schema(
         summary="Register a webhook endpoint (it is pinged once registered)",
         tags=["webhooks"],
+        parameters=[IDEMPOTENCY_KEY],
         request=EndpointSerializer,
         responses={201: EndpointCreatedSerializer},
     )
@@ -174,8 +190,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
             # Pinged once the endpoint is saved, never while this request holds the database.
             transaction.on_commit(lambda: webhooks.webhook_endpoint_ping(endpoint=endpoint))
             # The one answer that carries the secret.
-            body = EndpointCreatedSerializer(endpoint).data
-            return Response(body, status=status.HTTP_201_CREATED)
+            return _shown(endpoint, serializer=EndpointCreatedSerializer, code=201)
 
         return idempotent(self, request, register)
 
@@ -183,12 +198,20 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         endpoint = self._endpoint(pk)
         serializer = EndpointSerializer(endpoint, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            webhooks.webhook_endpoint_update(endpoint=endpoint, actor=request.user, **_changes(
-                serializer.validated_data))  # fmt: skip
-        except webhooks.WebhookError as error:
-            raise _problem(error) from error
-        return Response(EndpointSerializer(endpoint).data)
+        changes = _changes(serializer.validated_data)
+        with transaction.atomic():
+            endpoint = endpoint_check_if_match(request, endpoint)
+            old_url = endpoint.url
+            try:
+                webhooks.webhook_endpoint_update(
+                    endpoint=endpoint, actor=request.user, ping=False, **changes
+                )
+            except webhooks.WebhookError as error:
+                raise _problem(error) from error
+            if endpoint.url != old_url:
+                # The new address is pinged once the change is saved, never under the lock.
+                transaction.on_commit(lambda: webhooks.webhook_endpoint_ping(endpoint=endpoint))
+        return _shown(endpoint)
 
     def destroy(self, request, pk=None):
         endpoint = self._endpoint(pk)
@@ -200,6 +223,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Rotate the endpoint's secret (the old one also signs for 24 hours)",
         tags=["webhooks"],
+        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses={200: SecretSerializer},
     )
@@ -220,6 +244,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Send the endpoint a signed webhook.ping now",
         tags=["webhooks"],
+        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses={200: PingSerializer},
     )
@@ -242,6 +267,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Deliver to a disabled endpoint again",
         tags=["webhooks"],
+        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses={200: EndpointSerializer},
     )
@@ -251,7 +277,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
 
         def enable():
             webhooks.webhook_endpoint_enable(endpoint=endpoint, actor=request.user)
-            return Response(EndpointSerializer(endpoint).data)
+            return _shown(endpoint)
 
         return idempotent(self, request, enable)
 
@@ -260,14 +286,12 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         tags=["webhooks"],
         responses={200: DeliverySerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    # The action's own pagination class, so the schema describes the cursor page it answers.
+    @action(detail=True, methods=["get"], pagination_class=DeliveryPagination)
     def deliveries(self, request, pk=None):
         endpoint = self._endpoint(pk)
-        paginator = DeliveryPagination()
-        page = paginator.paginate_queryset(
-            WebhookDelivery.objects.filter(endpoint=endpoint), request, view=self
-        )
-        return paginator.get_paginated_response(DeliverySerializer(page, many=True).data)
+        page = self.paginate_queryset(WebhookDelivery.objects.filter(endpoint=endpoint))
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
     def _valid(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data)
@@ -303,6 +327,7 @@ class WebhookDeliveryViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Send a delivery again now, with a fresh schedule",
         tags=["webhooks"],
+        parameters=[IDEMPOTENCY_KEY],
         request=None,
         responses={202: DeliverySerializer},
     )

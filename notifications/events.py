@@ -52,6 +52,9 @@ class EventKind(models.TextChoices):
     # all they hold with the portal.
     EXPORT_READY = "export_ready", _("Copy of your data ready")
     EXPORT_EXTENDED = "export_extended", _("More time needed for your copy of your data")
+    # Told to the insurer's triage leads (NAMED), with no claim: an endpoint of its systems
+    # answered 410 Gone and the portal stopped sending it webhooks.
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoint disabled")
     # Emails to one address about an advocate's authority or an unfinished draft, sent whatever
     # the preferences and never shown in the notification centre (ADDRESSED_EMAILS).
     ADVOCATE_INVITATION = "advocate_invitation", _("Invitation to act for a patient")
@@ -284,6 +287,12 @@ EVENTS: dict[str, Event] = {
     K.EXPORT_EXTENDED: Event(
         K.EXPORT_EXTENDED,
         {A.NAMED: _("We need more time to send you a copy of your data")},
+        mandatory_for=frozenset({A.NAMED}),
+    ),
+    # Until someone enables it again, the insurer's systems hear of no change: not to be missed.
+    K.WEBHOOK_DISABLED: Event(
+        K.WEBHOOK_DISABLED,
+        {A.NAMED: _("A webhook endpoint of your insurer has been disabled")},
         mandatory_for=frozenset({A.NAMED}),
     ),
 }

@@ -438,6 +438,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resolution.letters_tasks.letters_requeue_pending",
         "schedule": crontab(minute="*"),
     },
+    # API: forget Idempotency-Keys older than API_IDEMPOTENCY_DAYS.
+    "api-idempotency-purge": {
+        "task": "api.tasks.idempotent_requests_purge",
+        "schedule": crontab(minute=45, hour=3),
+    },
     # Webhooks: queue deliveries left pending (the broker down at commit, a long retry due).
     "webhooks-sweep-pending": {
         "task": "api.tasks.webhooks_sweep_pending",
@@ -527,6 +532,9 @@ PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
 # from drf-spectacular-sidecar. The rate limit is per client, a courtesy against runaway loops, not
 # a security control: https://www.django-rest-framework.org/api-guide/throttling/
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+# Days an Idempotency-Key's first answer is kept (a retry within them gets it back; after them the
+# key is forgotten, and the daily purge deletes the rows in batches).
+API_IDEMPOTENCY_DAYS = env.int("API_IDEMPOTENCY_DAYS", default=7)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ClientKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -559,6 +567,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI links from a claim (and a webhook endpoint) to its parts, for clients and for
+    # schemathesis's stateful tests.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_links.links_add",
+    ],
     # One name per choice set used by several fields (status, from_status, to_status...).
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "intake.models.ClaimStatus",

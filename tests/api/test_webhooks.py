@@ -30,7 +30,9 @@ from api.webhooks_models import (
 from documents.models import Document, ScanStatus
 from intake.models import ClaimStatus
 from intake.services import claim_message_send, claim_transition
+from notifications.models import Channel, Notification
 from tests.api.webhooks_receiver import running_receiver
+from tests.factories import InsurerFactory, TriageLeadFactory
 from tests.notifications.conftest import SECRETS, make_world
 
 pytestmark = pytest.mark.django_db
@@ -278,6 +280,34 @@ def test_410_gone_disables_the_endpoint_and_says_so(receiver, loopback_allowed):
                                      event_key="later") == []  # fmt: skip
     with pytest.raises(WebhookError):
         webhook_delivery_resend(delivery=delivery, actor=world.lead)
+
+
+def test_410_gone_tells_the_insurers_triage_leads_once_by_title_only(
+    receiver, loopback_allowed, django_capture_on_commit_callbacks, mailoutbox
+):
+    world = make_world()
+    endpoint, _ = _register(world, receiver)
+    TriageLeadFactory(insurer=world.claim.insurer, is_active=False)
+    other_lead = TriageLeadFactory(insurer=InsurerFactory())
+    deliveries = [_message_event(world), _message_event(world)]
+    receiver.answer(410)
+    receiver.answer(410)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks_deliver(delivery_ids=[str(row.pk) for row in deliveries])
+
+    told = Notification.objects.filter(kind="webhook_disabled")
+    # One event however many deliveries met the 410, to the active lead of this insurer only,
+    # in the centre and by email; about no claim.
+    assert sorted(told.values_list("recipient", "channel")) == sorted(
+        [(world.lead.pk, Channel.EMAIL), (world.lead.pk, Channel.IN_APP)]
+    )
+    assert not told.filter(recipient=other_lead).exists()
+    assert {row.claim_id for row in told} == {None}
+    (email,) = mailoutbox
+    assert email.to == [world.lead.email]
+    assert email.subject.endswith("A webhook endpoint of your insurer has been disabled")
+    assert endpoint.url not in email.body and world.claim.reference not in email.body
 
 
 def test_a_redirect_is_not_followed(receiver, loopback_allowed):

@@ -33,6 +33,12 @@ def _post(connected, url, data=None):
     )
 
 
+def created_etag(connected, created) -> str:
+    response = connected.http.get(f"{BASE}{created['id']}/")
+    assert response.status_code == 200
+    return response["ETag"]
+
+
 def _register(connected, receiver, django_capture_on_commit_callbacks, **extra):
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(
@@ -139,10 +145,60 @@ def test_a_change_of_url_is_checked_and_an_endpoint_can_be_deleted(
     created = _register(connected, receiver, django_capture_on_commit_callbacks)
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
     refused = connected.http.patch(
-        f"{BASE}{created['id']}/", {"url": "https://10.0.0.1/hooks"}, format="json"
+        f"{BASE}{created['id']}/",
+        {"url": "https://10.0.0.1/hooks"},
+        format="json",
+        HTTP_IF_MATCH=created_etag(connected, created),
     )
     assert refused.status_code == 400
     assert WebhookEndpoint.objects.get(pk=created["id"]).url == receiver.url
 
     assert connected.http.delete(f"{BASE}{created['id']}/").status_code == 204
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_change_needs_the_endpoints_current_etag(
+    connected, receiver, django_capture_on_commit_callbacks
+):
+    created = _register(connected, receiver, django_capture_on_commit_callbacks)
+    url = f"{BASE}{created['id']}/"
+    read = created_etag(connected, created)
+
+    missing = connected.http.patch(url, {"description": "Claims system"}, format="json")
+    assert missing.status_code == 428
+    assert "If-Match" in missing.json()["detail"]
+
+    # Someone else changes it (a new event type) after our read: our change is refused.
+    theirs = connected.http.patch(
+        url, {"event_types": ["claim.status_changed", "payment.made"]}, format="json",
+        HTTP_IF_MATCH=read,
+    )  # fmt: skip
+    assert theirs.status_code == 200, theirs.content
+    assert theirs["ETag"] != read
+    stale = connected.http.patch(url, {"description": "Claims system"}, format="json",
+                                 HTTP_IF_MATCH=read)  # fmt: skip
+    assert stale.status_code == 412
+    assert stale["Content-Type"] == "application/problem+json"
+    assert WebhookEndpoint.objects.get(pk=created["id"]).description == ""
+
+    fresh = connected.http.patch(url, {"description": "Claims system"}, format="json",
+                                 HTTP_IF_MATCH=theirs["ETag"])  # fmt: skip
+    assert fresh.status_code == 200
+    assert fresh.json()["description"] == "Claims system"
+    assert fresh["ETag"] == connected.http.get(url)["ETag"]
+
+
+def test_a_new_url_is_pinged_once_the_change_is_saved(
+    connected, receiver, django_capture_on_commit_callbacks
+):
+    created = _register(connected, receiver, django_capture_on_commit_callbacks)
+    receiver.wait_for(1)  # the registration's ping
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        changed = connected.http.patch(
+            f"{BASE}{created['id']}/", {"url": f"{receiver.url}/v2"}, format="json",
+            HTTP_IF_MATCH=created_etag(connected, created),
+        )  # fmt: skip
+    assert changed.status_code == 200, changed.content
+    assert len(callbacks) == 1
+    assert receiver.wait_for(2)[1].path.endswith("/v2")
+    assert WebhookEndpoint.objects.get(pk=created["id"]).ping_status_code == 200
