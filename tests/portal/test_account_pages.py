@@ -86,9 +86,11 @@ def test_an_empty_sign_up_names_each_field_and_the_summary_links_to_it(client):
         "password2": "Type the password again",
     }
     summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    # A choice's link lands on its first option, a box a person can focus.
+    targets = {"role": "id_role_0"}
     for field, message in expected.items():
         assert response.context["form"].errors[field] == [message]
-        assert f'<a href="#id_{field}">{message}</a>' in summary
+        assert f'<a href="#{targets.get(field, f"id_{field}")}">{message}</a>' in summary
         assert f'id="id_{field}_error"' in page
     assert "This field is required." not in page
     assert _h1(page) == "Create an account"
