@@ -148,7 +148,9 @@ def queue_page(total_claims: int) -> tuple[int, float]:
             decide_by="2027-01-01",
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE intake_claim")
+        # As autovacuum leaves a table in service: statistics current and pages marked visible,
+        # so a count can be answered from the index alone.
+        cursor.execute("VACUUM ANALYZE intake_claim")
     return _time_queue_page(adjuster)
 
 
