@@ -128,7 +128,7 @@ EVENTS: dict[str, Event] = {
     ),
     K.INFORMATION_PROVIDED: Event(
         K.INFORMATION_PROVIDED,
-        {A.ADJUSTER: _("The patient has answered your request for information")},
+        {A.ADJUSTER: _("The claimant has answered your request for information")},
     ),
     K.DOCUMENT_CLEAN: Event(
         K.DOCUMENT_CLEAN, {A.NAMED: _("A document you sent has passed the virus check")}
@@ -149,10 +149,10 @@ EVENTS: dict[str, Event] = {
     ),
     K.OFFER_COUNTERED: Event(
         K.OFFER_COUNTERED,
-        {A.ADJUSTER: _("The patient has made a counter-proposal to your offer")},
+        {A.ADJUSTER: _("The claimant has made a counter-proposal to your offer")},
     ),
     K.OFFER_DECLINED: Event(
-        K.OFFER_DECLINED, {A.ADJUSTER: _("The patient has declined your offer")}
+        K.OFFER_DECLINED, {A.ADJUSTER: _("The claimant has declined your offer")}
     ),
     K.OFFER_LAPSING: Event(
         K.OFFER_LAPSING,

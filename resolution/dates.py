@@ -320,7 +320,7 @@ def _told_them(fact: _Fact) -> str:
 
 def _staff_told(fact: _Fact) -> str:
     told = [
-        _("The patient has been told.") if fact.patient_told else "",
+        _("The claimant has been told.") if fact.patient_told else "",
         _("The triage leads have been alerted.") if fact.leads_alerted else "",
     ]
     return " ".join(part for part in told if part)
@@ -383,8 +383,8 @@ def _decide_words(fact: _Fact, voice: Voice) -> Words:
 
 def _records_words(fact: _Fact, voice: Voice) -> Words:
     if voice == Voice.STAFF:
-        return _("Copies of the health records for the patient"), {
-            State.DUE: [_("By %(date)s: the patient consented to their records being obtained.")],
+        return _("Copies of the health records for the claimant"), {
+            State.DUE: [_("By %(date)s: the claimant consented to their records being obtained.")],
             State.PASSED: [
                 _("Were due by %(date)s. The portal does not record when copies were sent.")
             ],
@@ -400,7 +400,7 @@ def _records_words(fact: _Fact, voice: Voice) -> Words:
 
 def _information_words(fact: _Fact, voice: Voice) -> Words:
     if voice == Voice.STAFF:
-        return _("The patient replies to the request for information"), {
+        return _("The claimant replies to the request for information"), {
             State.DUE: [_("Reply due by %(date)s.")],
             State.MISSED: [_("No reply by %(date)s: %(days)s late.")],
         }[fact.state]
@@ -423,7 +423,7 @@ def _information_words(fact: _Fact, voice: Voice) -> Words:
 
 def _offer_words(fact: _Fact, voice: Voice) -> Words:
     if voice == Voice.STAFF:
-        return _("The patient answers offer %(round)s"), {
+        return _("The claimant answers offer %(round)s"), {
             State.DUE: [_("Answer due by %(date)s.")],
             State.MISSED: [_("Not answered by %(date)s.")],
         }[fact.state]
@@ -455,7 +455,7 @@ def _review_words(fact: _Fact, voice: Voice) -> Words:
 
 def _ask_review_words(fact: _Fact, voice: Voice) -> Words:
     if voice == Voice.STAFF:
-        return _("The patient may ask for a review of the decision"), {
+        return _("The claimant may ask for a review of the decision"), {
             State.DUE: [_("Until %(date)s.")],
             State.PASSED: [_("The time to ask ended on %(date)s.")],
         }[fact.state]

@@ -72,7 +72,7 @@ def test_a_claim_goes_from_submission_to_an_offer(
     assert_accessible(staff)
     staff.get_by_role("button", name="Acknowledge and start review").click()
     expect(staff.get_by_text("Claim acknowledged")).to_be_visible()
-    staff.get_by_text("Request information from the patient").click()
+    staff.get_by_text("Request information from the claimant").click()
     staff.get_by_label("What do you need from the patient?").fill(
         "Please send your discharge letter."
     )

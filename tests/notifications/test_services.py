@@ -506,7 +506,7 @@ def test_an_adjuster_on_the_digest_gets_one_email_listing_the_days_events(
     assert "daily summary: 2 updates" in digest.subject
     assert f"{first.claim.reference}: You have a new message on a claim" in digest.body
     assert (
-        f"{second.claim.reference}: The patient has answered your request for information"
+        f"{second.claim.reference}: The claimant has answered your request for information"
         in digest.body
     )
     html = digest.alternatives[0][0]

@@ -539,7 +539,7 @@ def test_a_missed_date_is_told_to_the_patient_once_and_the_lead_alerted_once(
     )
     staff = _by_kind(claim, today=day_after, voice=Voice.STAFF)["acknowledge"]
     assert staff.says == (
-        "Not acknowledged by 3 March 2027: 1 day overdue. The patient has been told. "
+        "Not acknowledged by 3 March 2027: 1 day overdue. The claimant has been told. "
         "The triage leads have been alerted."
     )
 
