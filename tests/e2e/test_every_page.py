@@ -7,8 +7,10 @@ sweep visits its pages in turn, collecting every problem, so one run lists them 
 
 import datetime
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
@@ -38,6 +40,11 @@ from triage.models import AdjusterProfile, RoutingRule, Team
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (390, 1280)
+#: Set PORTAL_SCREENSHOTS to a folder to keep a full-page picture of every page swept (for
+#: docs/screenshots and for reviewing a change of layout by eye).
+SCREENSHOTS = (
+    Path(os.environ["PORTAL_SCREENSHOTS"]) if os.environ.get("PORTAL_SCREENSHOTS") else None
+)
 S = ClaimStatus
 BREAKDOWN = [
     {"head": "general_damages", "past": "8000", "future": "2000"},
@@ -159,6 +166,9 @@ def _sweep(page, assert_accessible, live_server, paths: list[str]) -> list[str]:
                 assert_accessible(page)
             except AssertionError as failure:
                 problems.append(f"{path} at {width}px: axe\n{failure}")
+            if SCREENSHOTS:
+                name = path.strip("/").replace("/", "_") or "home"
+                page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if width == 390 and scroll > 390:
                 problems.append(f"{path} scrolls sideways ({scroll}px): {page.evaluate(TOO_WIDE)}")
